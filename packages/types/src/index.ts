@@ -11,3 +11,4 @@ export * from "./gen/tendermint/types/params_pb.ts";
 export * from "./gen/tendermint/types/types_pb.ts";
 export * from "./gen/tendermint/types/validator_pb.ts";
 export * from "./gen/tendermint/version/types_pb.ts";
+export * from "./gen/qos/node/v1/state_pb.ts";
