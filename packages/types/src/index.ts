@@ -1,6 +1,18 @@
+// @qos/types: byte helpers, QosError/Result, the generated CometBFT v0.38 protobuf types
+// (gen/, from `npm run gen`), Go-faithful createX constructors, and CometBFT JSON codecs.
 export * from "./bytes.ts";
+export * from "./cometJson/abciJson.ts";
+export * from "./cometJson/blockJson.ts";
+export * from "./cometJson/commitJson.ts";
+export * from "./cometJson/evidenceJson.ts";
+export * from "./cometJson/headerJson.ts";
+export * from "./cometJson/jsonReader.ts";
+export * from "./cometJson/paramsJson.ts";
+export * from "./cometJson/timeJson.ts";
+export * from "./cometJson/validatorJson.ts";
+export * from "./cometJson/voteJson.ts";
 export * from "./errors.ts";
-// Generated protobuf-es schemas and types (buf generate from proto/; do not edit gen/).
+export * from "./gen/qos/node/v1/state_pb.ts";
 export * from "./gen/tendermint/abci/types_pb.ts";
 export * from "./gen/tendermint/crypto/keys_pb.ts";
 export * from "./gen/tendermint/crypto/proof_pb.ts";
@@ -11,4 +23,6 @@ export * from "./gen/tendermint/types/params_pb.ts";
 export * from "./gen/tendermint/types/types_pb.ts";
 export * from "./gen/tendermint/types/validator_pb.ts";
 export * from "./gen/tendermint/version/types_pb.ts";
-export * from "./gen/qos/node/v1/state_pb.ts";
+export * from "./typesError.ts";
+export * from "./wireConstructors.ts";
+export * from "./wireMessage.ts";
