@@ -1,1 +1,4 @@
 export * from "./abci.ts";
+export * from "./kvstore/kvStateHash.ts";
+export * from "./kvstore/kvStoreApp.ts";
+export * from "./kvstore/kvTx.ts";
