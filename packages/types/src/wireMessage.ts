@@ -78,13 +78,20 @@ function fillNonNullable(schema: DescMessage, msg: Fields): void {
 
 /**
  * Creates a message with every non-nullable field set (recursively): a missing timestamp
- * becomes Go's zero time, a missing message an empty one. Never mutates `init`.
+ * becomes Go's zero time, a missing message an empty one. Never mutates `init`, which may
+ * be a message, a plain init object, or a message spread with overrides (`{...vote, round: 1}`).
  */
 export function createWireMessage<Desc extends DescMessage>(
   schema: Desc,
   init?: MessageInitShape<Desc>,
 ): MessageShape<Desc> {
-  const msg = clone(schema, create(schema, init));
+  // A spread message keeps `$typeName`, which would make create() return it unconverted.
+  let fields: MessageInitShape<Desc> | undefined = init;
+  if (init !== undefined && "$typeName" in init) {
+    const { $typeName: _, ...rest } = init as { $typeName: string };
+    fields = rest as MessageInitShape<Desc>;
+  }
+  const msg = clone(schema, create(schema, fields));
   fillNonNullable(schema, msg as unknown as Fields);
   return msg;
 }
