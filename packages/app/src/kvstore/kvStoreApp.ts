@@ -135,6 +135,24 @@ function totalPower(validators: Map<string, Validator>): bigint {
   return sum;
 }
 
+/** Why the set refuses this change (removing an unknown or the last validator, too much power), or null. */
+function validatorChangeRefusal(
+  validators: Map<string, Validator>,
+  pubKey: Uint8Array,
+  power: bigint,
+): string | null {
+  const existing = validators.get(bin(pubKey));
+  if (power === 0n) {
+    if (existing === undefined) return `cannot remove non-existent validator ${toBase64(pubKey)}`;
+    if (validators.size === 1) return `cannot remove the last validator ${toBase64(pubKey)}`;
+  }
+  const newTotal = totalPower(validators) - (existing?.power ?? 0n) + power;
+  if (newTotal > KV_MAX_TOTAL_VOTING_POWER) {
+    return `total voting power would be ${newTotal}, above the maximum ${KV_MAX_TOTAL_VOTING_POWER}`;
+  }
+  return null;
+}
+
 function checkTxResponse(code: number, log: string): CheckTxResponse {
   return {
     code,
@@ -350,6 +368,16 @@ export function createKvStoreApp(opts: KvStoreOptions): KvStoreApp {
       assertOpen();
       const parsed = parseKvTx(req.tx);
       if (!parsed.ok) return checkTxResponse(parsed.code, parsed.log);
+      // Validator changes are also checked against the committed set, so a recheck
+      // evicts e.g. a removal whose validator a block has removed meanwhile.
+      if (parsed.tx.kind === "validator") {
+        const refusal = validatorChangeRefusal(
+          committed.validators,
+          parsed.tx.pubKey,
+          parsed.tx.power,
+        );
+        if (refusal !== null) return checkTxResponse(KV_CODE.unauthorized, refusal);
+      }
       return checkTxResponse(KV_CODE.ok, "");
     },
 
@@ -409,30 +437,9 @@ export function createKvStoreApp(opts: KvStoreOptions): KvStoreApp {
         }
         const id = bin(tx.pubKey);
         const b64 = toBase64(tx.pubKey);
-        const existing = validators.get(id);
-        if (tx.power === 0n) {
-          if (existing === undefined) {
-            txResults.push(
-              execResult(KV_CODE.unauthorized, `cannot remove non-existent validator ${b64}`, []),
-            );
-            continue;
-          }
-          if (validators.size === 1) {
-            txResults.push(
-              execResult(KV_CODE.unauthorized, `cannot remove the last validator ${b64}`, []),
-            );
-            continue;
-          }
-        }
-        const newTotal = totalPower(validators) - (existing?.power ?? 0n) + tx.power;
-        if (newTotal > KV_MAX_TOTAL_VOTING_POWER) {
-          txResults.push(
-            execResult(
-              KV_CODE.unauthorized,
-              `total voting power would be ${newTotal}, above the maximum ${KV_MAX_TOTAL_VOTING_POWER}`,
-              [],
-            ),
-          );
+        const refusal = validatorChangeRefusal(validators, tx.pubKey, tx.power);
+        if (refusal !== null) {
+          txResults.push(execResult(KV_CODE.unauthorized, refusal, []));
           continue;
         }
         const key = validatorKey(tx.pubKey);

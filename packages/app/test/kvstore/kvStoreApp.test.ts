@@ -188,7 +188,7 @@ describe("kvstore: txs", () => {
     const app = openApp(tempDir());
     const check = (tx: Uint8Array | string) =>
       app.checkTx({ tx: typeof tx === "string" ? enc(tx) : tx, type: "new" });
-    for (const tx of ["k=v", "k", encodeKvValidatorTx(pk(9), 3n), encodeKvValidatorTx(pk(9), 0n)]) {
+    for (const tx of ["k=v", "k", encodeKvValidatorTx(pk(9), 3n)]) {
       const res = await check(tx);
       expect(res.code).toBe(0);
       expect(res.gasWanted).toBe(1n);
@@ -201,6 +201,26 @@ describe("kvstore: txs", () => {
     });
     expect(await check("val:xyz!1")).toMatchObject({ code: 1 });
     expect((await app.checkTx({ tx: enc("k=v"), type: "recheck" })).code).toBe(0);
+  });
+
+  it("CheckTx checks validator changes against the committed set (code 3)", async () => {
+    const app = openApp(tempDir());
+    await app.initChain(initReq());
+    const removeTwo = { tx: encodeKvValidatorTx(pk(2), 0n), type: "new" } as const;
+    expect((await app.checkTx(removeTwo)).code).toBe(0);
+    expect(await app.checkTx({ tx: encodeKvValidatorTx(pk(9), 0n), type: "new" })).toMatchObject({
+      code: 3,
+      log: `cannot remove non-existent validator ${toBase64(pk(9))}`,
+    });
+    // Only committed state counts: a pending removal does not change CheckTx yet.
+    await app.finalizeBlock(finalizeReq(1n, [removeTwo.tx]));
+    expect((await app.checkTx({ ...removeTwo, type: "recheck" })).code).toBe(0);
+    await app.commit();
+    expect(await app.checkTx({ ...removeTwo, type: "recheck" })).toMatchObject({ code: 3 });
+    expect(await app.checkTx({ tx: encodeKvValidatorTx(pk(1), 0n), type: "new" })).toMatchObject({
+      code: 3,
+      log: `cannot remove the last validator ${toBase64(pk(1))}`,
+    });
   });
 
   it("FinalizeBlock sets keys, emits the kvstore events, and reports bad txs without applying them", async () => {
