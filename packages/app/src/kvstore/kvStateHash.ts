@@ -2,7 +2,7 @@
 // (key, value) entries of the hashed namespaces, in ascending byte order of the key.
 
 import { sha256 } from "@qos/crypto";
-import { compareBytes, concatBytes } from "@qos/types";
+import { compareBytes } from "@qos/types";
 
 /** First byte of every LMDB key: which namespace it belongs to. */
 export const KV_NS = {
@@ -20,35 +20,52 @@ export interface KvEntry {
   readonly value: Uint8Array;
 }
 
-function uvarint(n: number): Uint8Array {
-  const out: number[] = [];
-  let v = n;
-  while (v >= 0x80) {
-    out.push((v % 0x80) | 0x80);
-    v = Math.floor(v / 0x80);
-  }
-  out.push(v);
-  return Uint8Array.from(out);
-}
-
 /**
  * The app hash of a state given as its hashed entries (namespaces kv and validator)
  * in strictly ascending key order:
  *   SHA-256( ‖ over entries: uvarint(len K) ‖ K ‖ uvarint(len V) ‖ V )
  * where K is the full LMDB key (namespace byte first) and uvarint is protobuf's varint.
- * The empty state hashes to SHA-256("") = E3B0C442…B855.
+ * The empty state hashes to SHA-256("") = E3B0C442…B855. Entries are read once and not
+ * kept, so the iterable may hand out buffers it reuses.
  */
 export function computeKvAppHash(sortedEntries: Iterable<KvEntry>): Uint8Array {
-  const parts: Uint8Array[] = [];
-  let prev: Uint8Array | null = null;
+  // One growing buffer: a large state has too many parts to spread into concatBytes.
+  let buf = new Uint8Array(1 << 16);
+  let len = 0;
+  const reserve = (n: number): void => {
+    if (len + n <= buf.length) return;
+    let size = buf.length * 2;
+    while (size < len + n) size *= 2;
+    const grown = new Uint8Array(size);
+    grown.set(buf.subarray(0, len));
+    buf = grown;
+  };
+  const putUvarint = (n: number): void => {
+    let v = n;
+    while (v >= 0x80) {
+      buf[len++] = (v % 0x80) | 0x80;
+      v = Math.floor(v / 0x80);
+    }
+    buf[len++] = v;
+  };
+  let prevStart = -1;
+  let prevLen = 0;
   for (const { key, value } of sortedEntries) {
-    if (prev !== null && compareBytes(prev, key) >= 0) {
+    reserve(key.length + value.length + 20);
+    putUvarint(key.length);
+    // Strictly ascending: compare with the previous key, already copied into buf.
+    if (prevStart >= 0 && compareBytes(buf.subarray(prevStart, prevStart + prevLen), key) >= 0) {
       throw new Error("computeKvAppHash: entries are not in strictly ascending key order");
     }
-    prev = key;
-    parts.push(uvarint(key.length), key, uvarint(value.length), value);
+    prevStart = len;
+    prevLen = key.length;
+    buf.set(key, len);
+    len += key.length;
+    putUvarint(value.length);
+    buf.set(value, len);
+    len += value.length;
   }
-  return sha256(concatBytes(...parts));
+  return sha256(buf.subarray(0, len));
 }
 
 /**

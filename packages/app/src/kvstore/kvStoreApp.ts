@@ -273,10 +273,9 @@ export function createKvStoreApp(opts: KvStoreOptions): KvStoreApp {
     return v === undefined ? undefined : copy(v);
   };
 
-  function* committedEntries(): Generator<KvEntry> {
-    for (const { key, value } of db.getRange({ start: HASHED_START, end: HASHED_END })) {
-      yield { key: copy(key as Uint8Array), value: copy(value) };
-    }
+  /** The committed hashed entries in key order; each is valid until the next is read. */
+  function committedEntries(): Iterable<KvEntry> {
+    return db.getRange({ start: HASHED_START, end: HASHED_END }) as Iterable<KvEntry>;
   }
 
   function loadCommitted(): Committed {

@@ -537,6 +537,21 @@ describe("kvstore: app hash determinism", () => {
     expect(a2.appHash).not.toEqual(ha.appHash);
   });
 
+  it("hashes a large state (40k keys in one block, then a small block over it)", async () => {
+    const app = openApp(tempDir());
+    await app.initChain(initReq("{}", []));
+    const kv: Record<string, string> = {};
+    const txs: string[] = [];
+    for (let i = 0; i < 40_000; i++) {
+      kv[`k${i}`] = `v${i}`;
+      txs.push(`k${i}=v${i}`);
+    }
+    await block(app, 1n, txs);
+    kv.k7 = "changed";
+    const res = await block(app, 2n, ["k7=changed"]);
+    expect(toHex(res.appHash)).toBe(expectedAppHash(kv, []));
+  });
+
   it("property: same random blocks → same hashes in two apps, equal to the documented encoding", async () => {
     const keyArb = fc.constantFrom("a", "b", "c", "dd", "e\u00e9", "key", "z");
     const txArb = fc.oneof(

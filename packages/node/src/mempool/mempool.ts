@@ -224,6 +224,13 @@ export function createMempool(opts: Partial<MempoolOptions>, deps: MempoolDeps):
     key: string,
     sender: string | undefined,
   ): Promise<Result<CheckTxResponse, MempoolError>> {
+    // Under the lock, as CometBFT pushes to the cache under its update lock: a tx that
+    // a block committed while this call waited is refused here, not admitted again.
+    if (!cache.push(key)) {
+      const cached = txs.get(key);
+      if (cached !== undefined && sender !== undefined) cached.senders.add(sender);
+      return mempoolError("tx_in_cache", "tx already exists in cache");
+    }
     const held = txs.get(key);
     if (held !== undefined) {
       // The cache forgot it (evicted or disabled) but the mempool still holds it.
@@ -307,13 +314,6 @@ export function createMempool(opts: Partial<MempoolOptions>, deps: MempoolDeps):
       }
       const hash = sha256(tx);
       const key = keyOf(hash);
-      // Pushed at once, before waiting for the lock, as CometBFT does: a second copy
-      // arriving while the first is being checked is turned away immediately.
-      if (!cache.push(key)) {
-        const held = txs.get(key);
-        if (held !== undefined && callOpts.sender !== undefined) held.senders.add(callOpts.sender);
-        return mempoolError("tx_in_cache", "tx already exists in cache");
-      }
       const release = await acquire();
       try {
         return await admit(tx, hash, key, callOpts.sender);

@@ -130,7 +130,7 @@ describe("mempool: admission", () => {
       message: "tx already exists in cache",
     });
     expect([...(mempool.get(sha256(enc("k=v")))?.senders ?? [])]).toEqual(["p1", "p2"]);
-    // Two copies at once: the second is refused before the first is checked.
+    // Two copies at once: the second is refused once the first is in.
     const [x, y] = await Promise.all([add(mempool, "z=1"), add(mempool, "z=1")]);
     expect(x.ok).toBe(true);
     expect(errorOf(y).code).toBe("tx_in_cache");
@@ -275,6 +275,16 @@ describe("mempool: update and recheck", () => {
     // A tx committed through another node's block is kept out too.
     await commitBlock(mempool, [enc("z=9")]);
     expect(errorOf(await add(mempool, "z=9")).code).toBe("tx_in_cache");
+  });
+
+  it("a tx sent while a block committing it is being applied does not re-enter", async () => {
+    const mempool = newMempool();
+    await mempool.lock();
+    const pending = add(mempool, "r=1"); // waits for the lock
+    await mempool.update(1n, [enc("r=1")], [{ code: 0 }]);
+    mempool.unlock();
+    expect(errorOf(await pending).code).toBe("tx_in_cache");
+    expect(mempool.size()).toBe(0);
   });
 
   it("a tx that failed in the block leaves the cache and may be sent again", async () => {
