@@ -7,7 +7,14 @@ import { type Logger as PinoLogger, pino } from "pino";
 export type Logger = PinoLogger;
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "error" | "silent";
 
-const LEVEL_LETTER: Record<number, string> = { 10: "T", 20: "D", 30: "I", 40: "W", 50: "E", 60: "F" };
+const LEVEL_LETTER: Record<number, string> = {
+  10: "T",
+  20: "D",
+  30: "I",
+  40: "W",
+  50: "E",
+  60: "F",
+};
 
 /** Turns pino's JSON lines into `I[2026-11-23|19:21:49.123] message module=consensus height=5`. */
 function plainStream(out: NodeJS.WritableStream): Writable {
@@ -28,7 +35,9 @@ function plainStream(out: NodeJS.WritableStream): Writable {
         const kv = Object.entries(fields)
           .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
           .join(" ");
-        out.write(`${LEVEL_LETTER[level as number] ?? "?"}[${stamp}] ${String(msg ?? "")}${kv ? ` ${kv}` : ""}\n`);
+        out.write(
+          `${LEVEL_LETTER[level as number] ?? "?"}[${stamp}] ${String(msg ?? "")}${kv ? ` ${kv}` : ""}\n`,
+        );
       }
       done();
     },
