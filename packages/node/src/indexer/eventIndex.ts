@@ -1,0 +1,315 @@
+// The LMDB layout and query evaluation shared by the tx and block indexers: event attribute
+// entries keyed by (tag, value, position), an event-type index, and per-condition scans.
+
+import { createHash } from "node:crypto";
+import { utf8Decode, utf8Encode } from "@qos/types";
+import type { Database } from "lmdb";
+import {
+  type CompiledCondition,
+  compareDecimal,
+  type Decimal,
+  eventTypeOfKey,
+  parseNumberOperand,
+} from "../events/queryMatch.ts";
+
+export interface IndexEventAttribute {
+  readonly key: string;
+  readonly value: string;
+  /** Only attributes with `index: true` are indexed (ABCI `EventAttribute.index`). */
+  readonly index?: boolean;
+}
+
+/** An ABCI event (structurally compatible with the protobuf `Event`). */
+export interface IndexEvent {
+  readonly type: string;
+  readonly attributes: readonly IndexEventAttribute[];
+}
+
+export type BinaryDb = Database<Uint8Array, Uint8Array>;
+
+/** Key prefixes inside one sub-database. */
+export const PREFIX_RECORD = 0x01;
+export const PREFIX_PRIMARY = 0x02;
+export const PREFIX_EVENT = 0x03;
+export const PREFIX_TYPE = 0x04;
+
+const INLINE_LIMIT = 256;
+const MARK = new Uint8Array([0]);
+
+/**
+ * An order-free, unambiguous key part for a tag or value: `0x01 ‖ utf8` for short text,
+ * `0x02 ‖ sha256(utf8)` for long text (LMDB keys are bounded); escaped so it contains no 0x00
+ * (0x00 → 0x01 0x01, 0x01 → 0x01 0x02) and terminated by 0x00.
+ */
+export function keyPart(text: string): Uint8Array {
+  const bytes = utf8Encode(text);
+  const body =
+    bytes.length <= INLINE_LIMIT
+      ? concat([new Uint8Array([1]), bytes])
+      : concat([new Uint8Array([2]), new Uint8Array(createHash("sha256").update(bytes).digest())]);
+  const out: number[] = [];
+  for (const b of body) {
+    if (b === 0) out.push(1, 1);
+    else if (b === 1) out.push(1, 2);
+    else out.push(b);
+  }
+  out.push(0);
+  return Uint8Array.from(out);
+}
+
+export function concat(parts: readonly Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+/** Big-endian unsigned encoding of a position in `width` bytes. */
+export function encodePosition(pos: bigint, width: number): Uint8Array {
+  const out = new Uint8Array(width);
+  let v = pos;
+  for (let i = width - 1; i >= 0; i--) {
+    out[i] = Number(v & 0xffn);
+    v >>= 8n;
+  }
+  return out;
+}
+
+export function decodePosition(bytes: Uint8Array, offset: number, width: number): bigint {
+  let v = 0n;
+  for (let i = 0; i < width; i++) v = (v << 8n) | BigInt(bytes[offset + i] as number);
+  return v;
+}
+
+/** The first key after every key starting with `prefix` (prefixes here never end in 0xff). */
+function prefixEnd(prefix: Uint8Array): Uint8Array {
+  const end = Uint8Array.from(prefix);
+  for (let i = end.length - 1; i >= 0; i--) {
+    if ((end[i] as number) < 0xff) {
+      end[i] = (end[i] as number) + 1;
+      return end.slice(0, i + 1);
+    }
+  }
+  return concat([prefix, new Uint8Array([0xff])]);
+}
+
+export function* scanPrefix(
+  db: BinaryDb,
+  prefix: Uint8Array,
+): Generator<{ key: Uint8Array; value: Uint8Array }> {
+  for (const entry of db.getRange({ start: prefix, end: prefixEnd(prefix) })) {
+    yield { key: entry.key, value: entry.value };
+  }
+}
+
+/** One index space: the tx index (position = height·2³² + index) or the block index (height). */
+export interface IndexSpace {
+  readonly db: BinaryDb;
+  readonly posWidth: number;
+  /** `tx.height` or `block.height`. */
+  readonly heightTag: string;
+  /** `tx` or `block`: the event type every indexed item carries (via its height key). */
+  readonly ownType: string;
+  heightOf(pos: bigint): bigint;
+  /** The position range [first, last] holding heights lo..hi. */
+  positionsOfHeights(lo: bigint, hi: bigint): readonly [bigint, bigint];
+}
+
+export const MAX_INT64 = 2n ** 63n - 1n;
+
+export function primaryKey(space: IndexSpace, pos: bigint): Uint8Array {
+  return concat([new Uint8Array([PREFIX_PRIMARY]), encodePosition(pos, space.posWidth)]);
+}
+
+/** Writes the event entries of one item; call inside an LMDB transaction. */
+export function putEvents(
+  space: IndexSpace,
+  pos: bigint,
+  events: readonly IndexEvent[],
+  reserved: readonly string[],
+): void {
+  const posBytes = encodePosition(pos, space.posWidth);
+  for (const event of events) {
+    if (event.type === "") continue;
+    for (const attr of event.attributes) {
+      if (attr.key === "" || attr.index !== true) continue;
+      const composite = `${event.type}.${attr.key}`;
+      if (reserved.includes(composite)) continue;
+      space.db.put(
+        concat([new Uint8Array([PREFIX_EVENT]), keyPart(composite), keyPart(attr.value), posBytes]),
+        utf8Encode(attr.value),
+      );
+      space.db.put(
+        concat([new Uint8Array([PREFIX_TYPE]), keyPart(eventTypeOfKey(composite)), posBytes]),
+        MARK,
+      );
+    }
+  }
+}
+
+function positionAtEnd(key: Uint8Array, width: number): bigint {
+  return decodePosition(key, key.length - width, width);
+}
+
+/** Every stored position (the primary entries). */
+export function allPositions(space: IndexSpace): Set<bigint> {
+  const out = new Set<bigint>();
+  for (const { key } of scanPrefix(space.db, new Uint8Array([PREFIX_PRIMARY]))) {
+    out.add(positionAtEnd(key, space.posWidth));
+  }
+  return out;
+}
+
+function ceilDecimal(d: Decimal): bigint {
+  const p = 10n ** BigInt(d.scale);
+  return (d.mantissa + p - 1n) / p;
+}
+
+function floorDecimal(d: Decimal): bigint {
+  return d.mantissa / 10n ** BigInt(d.scale);
+}
+
+/** Heights [lo, hi] a numeric comparison on the height tag admits, or undefined if not numeric. */
+function heightBounds(c: CompiledCondition): readonly [bigint, bigint] | undefined {
+  const operand = c.condition.operand;
+  if (operand === undefined || operand.type !== "number") return undefined;
+  const d = parseNumberOperand(operand.text);
+  if (d === undefined) return undefined;
+  switch (c.condition.op) {
+    case "=":
+      return compareDecimal(d, { mantissa: floorDecimal(d), scale: 0 }) === 0
+        ? [floorDecimal(d), floorDecimal(d)]
+        : [1n, 0n];
+    case ">":
+      return [floorDecimal(d) + 1n, MAX_INT64];
+    case ">=":
+      return [ceilDecimal(d), MAX_INT64];
+    case "<":
+      return [0n, ceilDecimal(d) - 1n];
+    case "<=":
+      return [0n, floorDecimal(d)];
+    default:
+      return undefined;
+  }
+}
+
+function heightCondition(
+  space: IndexSpace,
+  c: CompiledCondition,
+  candidates: ReadonlySet<bigint> | undefined,
+): Set<bigint> {
+  const out = new Set<bigint>();
+  const bounds = heightBounds(c);
+  if (candidates !== undefined) {
+    for (const pos of candidates) {
+      const h = space.heightOf(pos);
+      const hit = bounds !== undefined ? h >= bounds[0] && h <= bounds[1] : c.match(h.toString());
+      if (hit) out.add(pos);
+    }
+    return out;
+  }
+  if (bounds !== undefined) {
+    const [lo, hi] = bounds;
+    if (lo > hi) return out;
+    const [first, last] = space.positionsOfHeights(lo, hi);
+    const start = primaryKey(space, first);
+    const end =
+      last >= (1n << BigInt(8 * space.posWidth)) - 1n
+        ? prefixEnd(new Uint8Array([PREFIX_PRIMARY]))
+        : primaryKey(space, last + 1n);
+    for (const entry of space.db.getRange({ start, end })) {
+      out.add(positionAtEnd(entry.key, space.posWidth));
+    }
+    return out;
+  }
+  for (const pos of allPositions(space)) {
+    if (c.match(space.heightOf(pos).toString())) out.add(pos);
+  }
+  return out;
+}
+
+/**
+ * Positions satisfying one condition, with CometBFT's pubsub semantics: ANY value of the tag
+ * matches, or the tag names an event type present on the item and the condition accepts "".
+ * `candidates`, when given, bounds the work for conditions that can test items one by one.
+ * `special` lets the tx index answer `tx.hash` from its records.
+ */
+export function positionsMatching(
+  space: IndexSpace,
+  c: CompiledCondition,
+  candidates: ReadonlySet<bigint> | undefined,
+  special?: (
+    c: CompiledCondition,
+    candidates: ReadonlySet<bigint> | undefined,
+  ) => Set<bigint> | undefined,
+): Set<bigint> {
+  const fromSpecial = special?.(c, candidates);
+  let out: Set<bigint>;
+  if (fromSpecial !== undefined) {
+    out = fromSpecial;
+  } else if (c.tag === space.heightTag) {
+    out = heightCondition(space, c, candidates);
+  } else {
+    out = new Set<bigint>();
+    const operand = c.condition.operand;
+    const tagPrefix = concat([new Uint8Array([PREFIX_EVENT]), keyPart(c.tag)]);
+    const prefix =
+      c.condition.op === "=" && operand?.type === "string"
+        ? concat([tagPrefix, keyPart(operand.text)])
+        : tagPrefix;
+    for (const { key, value } of scanPrefix(space.db, prefix)) {
+      const pos = positionAtEnd(key, space.posWidth);
+      if (out.has(pos) || (candidates !== undefined && !candidates.has(pos))) continue;
+      const text = utf8Decode(value);
+      if (text !== null && c.match(text)) out.add(pos);
+    }
+  }
+  if (c.matchesEmpty) {
+    if (c.tag === space.ownType) {
+      for (const pos of candidates ?? allPositions(space)) out.add(pos);
+    } else {
+      const prefix = concat([new Uint8Array([PREFIX_TYPE]), keyPart(c.tag)]);
+      for (const { key } of scanPrefix(space.db, prefix)) {
+        const pos = positionAtEnd(key, space.posWidth);
+        if (candidates === undefined || candidates.has(pos)) out.add(pos);
+      }
+    }
+  }
+  return out;
+}
+
+/** Cheap conditions first: exact string matches, then height comparisons, then scans. */
+export function conditionCost(c: CompiledCondition, space: IndexSpace): number {
+  if (c.condition.op === "=" && c.condition.operand?.type === "string") return 0;
+  if (c.tag === space.heightTag) return 1;
+  return 2;
+}
+
+/** Intersects the positions of every condition (AND). */
+export function searchPositions(
+  space: IndexSpace,
+  conditions: readonly CompiledCondition[],
+  special?: (
+    c: CompiledCondition,
+    candidates: ReadonlySet<bigint> | undefined,
+  ) => Set<bigint> | undefined,
+): Set<bigint> {
+  const ordered = [...conditions].sort((a, b) => conditionCost(a, space) - conditionCost(b, space));
+  let current: Set<bigint> | undefined;
+  for (const c of ordered) {
+    const found = positionsMatching(space, c, current, special);
+    current = current === undefined ? found : new Set([...current].filter((p) => found.has(p)));
+    if (current.size === 0) break;
+  }
+  return current ?? new Set();
+}
+
+export function sortPositions(positions: Iterable<bigint>, orderBy: "asc" | "desc"): bigint[] {
+  const list = [...positions].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  return orderBy === "desc" ? list.reverse() : list;
+}
