@@ -1,0 +1,24 @@
+// What both entries re-export unchanged: constants, types, error codes and bech32 (no backend needed).
+export type { CryptoBackend, CryptoBackendInfo } from "./backend.ts";
+export { BECH32_MAX_LENGTH, bech32Decode, bech32Encode } from "./bech32.ts";
+export type { CryptoApi } from "./cryptoApi.ts";
+export {
+  type Bech32DecodeError,
+  CRYPTO_ERROR,
+  type CryptoErrorCode,
+  type InvalidKeyError,
+} from "./cryptoError.ts";
+export {
+  ADDRESS_LENGTH,
+  ED25519_PRIVKEY_LENGTH,
+  ED25519_PUBKEY_LENGTH,
+  ED25519_SEED_LENGTH,
+  ED25519_SIGNATURE_LENGTH,
+} from "./ed25519.ts";
+export { MERKLE_MAX_AUNTS, type MerkleProof } from "./merkle.ts";
+export {
+  SECP256K1_PRIVKEY_LENGTH,
+  SECP256K1_PUBKEY_LENGTH,
+  SECP256K1_SIGNATURE_LENGTH,
+  SECP256K1_UNCOMPRESSED_PUBKEY_LENGTH,
+} from "./secp256k1.ts";

@@ -1,0 +1,24 @@
+// Binds every environment-independent algorithm (merkle, key and signature rules, addresses) to
+// one backend. Both entries (index.ts for Node, index.browser.ts) export what this returns.
+import type { CryptoBackend, CryptoBackendInfo } from "./backend.ts";
+import { createEd25519, type Ed25519 } from "./ed25519.ts";
+import { createMerkle, type Merkle } from "./merkle.ts";
+import { createSecp256k1, type Secp256k1 } from "./secp256k1.ts";
+
+export interface CryptoApi extends Merkle, Ed25519, Secp256k1 {
+  /** Which implementation serves each primitive in this entry (worth a line in the node's log). */
+  cryptoBackendInfo: CryptoBackendInfo;
+  sha256(data: Uint8Array): Uint8Array;
+  ripemd160(data: Uint8Array): Uint8Array;
+}
+
+export function createCryptoApi(backend: CryptoBackend): CryptoApi {
+  return {
+    cryptoBackendInfo: backend.info,
+    sha256: backend.sha256,
+    ripemd160: backend.ripemd160,
+    ...createMerkle(backend.sha256),
+    ...createEd25519(backend),
+    ...createSecp256k1(backend),
+  };
+}
