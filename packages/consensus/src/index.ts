@@ -1,1 +1,10 @@
 export const PACKAGE = "@qos/consensus";
+export * from "./blockHashing.ts";
+export * from "./commitVerification.ts";
+export * from "./duplicateVoteEvidence.ts";
+export * from "./medianTime.ts";
+export * from "./partSet.ts";
+export * from "./proposerPriority.ts";
+export * from "./signBytes.ts";
+export * from "./validatorSet.ts";
+export * from "./voteValidation.ts";
