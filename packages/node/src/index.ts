@@ -1,5 +1,30 @@
 export const PACKAGE = "@qos/node";
+export * from "./config.ts";
+export * from "./events/eventBus.ts";
+export * from "./events/query.ts";
+export {
+  type CompiledQuery,
+  compileQuery,
+  type EventMap,
+  matchesQuery,
+} from "./events/queryMatch.ts";
+export * from "./genesis.ts";
+export * from "./home.ts";
+export type { IndexEvent, IndexEventAttribute } from "./indexer/eventIndex.ts";
+export * from "./indexer/indexer.ts";
+export * from "./keyFiles.ts";
+export * from "./logger.ts";
 export * from "./mempool/computeProtoSizeForTxs.ts";
 export * from "./mempool/mempool.ts";
 export * from "./mempool/mempoolMetrics.ts";
 export * from "./mempool/txCache.ts";
+export * from "./rpc/jsonEncode.ts";
+export * from "./rpc/listenAddress.ts";
+export * from "./rpc/metricsServer.ts";
+export * from "./rpc/pagination.ts";
+export * from "./rpc/params.ts";
+export * from "./rpc/registry.ts";
+export * from "./rpc/rpcError.ts";
+export * from "./rpc/rpcServer.ts";
+export { MAX_QUERY_LENGTH } from "./rpc/wsConnection.ts";
+export * from "./version.ts";

@@ -2,6 +2,7 @@
 // fans an event out synchronously to every matching subscription's bounded buffer.
 
 import { err, ok, QosError, type Result } from "@qos/types";
+import type { Logger } from "pino";
 import { parseQuery, type Query, queryToString } from "./query.ts";
 import { type CompiledQuery, compileQuery, type EventMap } from "./queryMatch.ts";
 
@@ -60,6 +61,11 @@ export interface EventBusOptions {
   readonly maxSubscriptionsPerClient?: number;
   /** Buffer size when `subscribe` gets none; CometBFT's `subscription_buffer_size` is 200. */
   readonly defaultBufferSize?: number;
+}
+
+export interface EventBusDeps {
+  /** Receives exceptions thrown by subscription listeners (they never reach the publisher). */
+  readonly logger?: Pick<Logger, "error">;
 }
 
 export interface EventBus {
@@ -129,8 +135,14 @@ class SubscriptionImpl implements Subscription {
     this.head = 0;
   }
 
-  notify(): void {
-    for (const listener of [...this.listeners]) listener();
+  notify(onError: (e: unknown) => void): void {
+    for (const listener of [...this.listeners]) {
+      try {
+        listener();
+      } catch (e) {
+        onError(e);
+      }
+    }
   }
 
   take(): BusEvent | undefined {
@@ -184,7 +196,8 @@ function resolveQuery(query: Query | string): Result<Query, QosError<EventBusErr
   return ok(parsed.value);
 }
 
-export function createEventBus(opts: EventBusOptions = {}): EventBus {
+export function createEventBus(opts: EventBusOptions = {}, deps: EventBusDeps = {}): EventBus {
+  const onListenerError = (e: unknown) => deps.logger?.error({ err: e }, "event listener threw");
   const maxClients = opts.maxClients ?? 0;
   const maxPerClient = opts.maxSubscriptionsPerClient ?? 0;
   const defaultBufferSize = opts.defaultBufferSize ?? DEFAULT_SUBSCRIPTION_BUFFER_SIZE;
@@ -241,7 +254,7 @@ export function createEventBus(opts: EventBusOptions = {}): EventBus {
         () => {
           if (sub.endReason === undefined) {
             remove(sub, "UNSUBSCRIBED");
-            sub.notify();
+            sub.notify(onListenerError);
           }
         },
       );
@@ -264,7 +277,7 @@ export function createEventBus(opts: EventBusOptions = {}): EventBus {
         return err(new QosError("SUBSCRIPTION_NOT_FOUND", "subscription not found"));
       }
       remove(sub, "UNSUBSCRIBED");
-      sub.notify();
+      sub.notify(onListenerError);
       return ok(undefined);
     },
 
@@ -275,7 +288,7 @@ export function createEventBus(opts: EventBusOptions = {}): EventBus {
       }
       const subs = [...mine.values()];
       for (const sub of subs) remove(sub, "UNSUBSCRIBED");
-      for (const sub of subs) sub.notify();
+      for (const sub of subs) sub.notify(onListenerError);
       return ok(undefined);
     },
 
@@ -290,7 +303,7 @@ export function createEventBus(opts: EventBusOptions = {}): EventBus {
           touched.push(sub);
         }
       }
-      for (const sub of touched) sub.notify();
+      for (const sub of touched) sub.notify(onListenerError);
       return delivered;
     },
 
@@ -302,7 +315,7 @@ export function createEventBus(opts: EventBusOptions = {}): EventBus {
       closed = true;
       const all = [...bySubscriber.values()].flatMap((m) => [...m.values()]);
       for (const sub of all) remove(sub, "BUS_CLOSED");
-      for (const sub of all) sub.notify();
+      for (const sub of all) sub.notify(onListenerError);
     },
   };
   return bus;

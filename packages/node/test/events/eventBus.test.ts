@@ -137,4 +137,19 @@ describe("event bus", () => {
     expect(first.pending).toBe(1);
     expect(second.endReason?.code).toBe("UNSUBSCRIBED");
   });
+
+  it("keeps a throwing listener away from the publisher and from other subscribers", () => {
+    const errors: unknown[] = [];
+    const bus = createEventBus({}, { logger: { error: (o: unknown) => errors.push(o) } });
+    const bad = unwrap(bus.subscribe("bad", "tm.event='Tx'"));
+    const good = unwrap(bus.subscribe("good", "tm.event='Tx'"));
+    let goodCalls = 0;
+    bad.onChange(() => {
+      throw new Error("listener bug");
+    });
+    good.onChange(() => goodCalls++);
+    expect(bus.publish(txEvent(1))).toBe(2);
+    expect(goodCalls).toBe(1);
+    expect(errors).toHaveLength(1);
+  });
 });
