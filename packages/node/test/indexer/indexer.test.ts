@@ -151,24 +151,20 @@ describe("tx indexer", () => {
   });
 
   it("search = brute-force filter with matchesQuery (property)", () => {
-    const hashCondition = fc
-      .constantFrom(...txs.slice(0, 20))
-      .map(
-        (tx): QueryCondition => ({
-          tag: "tx.hash",
-          op: "=",
-          operand: { type: "string", text: toHex(tx.hash) },
-        }),
-      );
-    const hashContains = fc
-      .constantFrom("AB", "0", "FF")
-      .map(
-        (text): QueryCondition => ({
-          tag: "tx.hash",
-          op: "CONTAINS",
-          operand: { type: "string", text },
-        }),
-      );
+    const hashCondition = fc.constantFrom(...txs.slice(0, 20)).map(
+      (tx): QueryCondition => ({
+        tag: "tx.hash",
+        op: "=",
+        operand: { type: "string", text: toHex(tx.hash) },
+      }),
+    );
+    const hashContains = fc.constantFrom("AB", "0", "FF").map(
+      (text): QueryCondition => ({
+        tag: "tx.hash",
+        op: "CONTAINS",
+        operand: { type: "string", text },
+      }),
+    );
     const typeOnly = fc.constantFrom<QueryCondition>(
       { tag: "tx", op: "EXISTS" },
       { tag: "transfer", op: "EXISTS" },
