@@ -1,6 +1,10 @@
 export const PACKAGE = "@qos/consensus";
 export * from "./blockHashing.ts";
 export * from "./commitVerification.ts";
+export * from "./core/driver.ts";
+export * from "./core/stateMachine.ts";
+export * from "./core/types.ts";
+export * from "./core/voteKeeper.ts";
 export * from "./duplicateVoteEvidence.ts";
 export * from "./medianTime.ts";
 export * from "./partSet.ts";
