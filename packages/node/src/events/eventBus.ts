@@ -187,6 +187,25 @@ class SubscriptionImpl implements Subscription {
 interface QueryEntry {
   readonly compiled: CompiledQuery;
   readonly subs: Map<string, SubscriptionImpl>;
+  /** A `tag = 'text'` condition every match must satisfy, used to index the query. */
+  readonly key: { readonly tag: string; readonly text: string } | undefined;
+}
+
+/**
+ * Picks a condition that holds exactly when `events[tag]` contains `text`: an equality on a
+ * non-empty string over a dotted tag (the empty string could also match by event type).
+ */
+function indexKeyOf(compiled: CompiledQuery): QueryEntry["key"] {
+  let key: QueryEntry["key"];
+  for (const c of compiled.conditions) {
+    const operand = c.condition.operand;
+    if (c.condition.op !== "=" || operand?.type !== "string" || operand.text === "") continue;
+    if (!c.tag.includes(".")) continue;
+    key = { tag: c.tag, text: operand.text };
+    // `tm.event` is on every event; any other equality is likely more selective.
+    if (c.tag !== "tm.event") break;
+  }
+  return key;
 }
 
 function resolveQuery(query: Query | string): Result<Query, QosError<EventBusErrorCode>> {
@@ -202,6 +221,53 @@ export function createEventBus(opts: EventBusOptions = {}, deps: EventBusDeps = 
   const maxPerClient = opts.maxSubscriptionsPerClient ?? 0;
   const defaultBufferSize = opts.defaultBufferSize ?? DEFAULT_SUBSCRIPTION_BUFFER_SIZE;
   const byQuery = new Map<string, QueryEntry>();
+  // Queries with an equality condition, by tag then value; the others are checked on every event.
+  const keyed = new Map<string, Map<string, Set<QueryEntry>>>();
+  const unkeyed = new Set<QueryEntry>();
+
+  function addEntry(entry: QueryEntry): void {
+    if (entry.key === undefined) {
+      unkeyed.add(entry);
+      return;
+    }
+    let byValue = keyed.get(entry.key.tag);
+    if (byValue === undefined) {
+      byValue = new Map();
+      keyed.set(entry.key.tag, byValue);
+    }
+    let set = byValue.get(entry.key.text);
+    if (set === undefined) {
+      set = new Set();
+      byValue.set(entry.key.text, set);
+    }
+    set.add(entry);
+  }
+
+  function dropEntry(entry: QueryEntry): void {
+    if (entry.key === undefined) {
+      unkeyed.delete(entry);
+      return;
+    }
+    const byValue = keyed.get(entry.key.tag);
+    const set = byValue?.get(entry.key.text);
+    set?.delete(entry);
+    if (set?.size === 0) byValue?.delete(entry.key.text);
+    if (byValue?.size === 0) keyed.delete(entry.key.tag);
+  }
+
+  function candidatesFor(events: EventMap): Iterable<QueryEntry> {
+    const out = new Set<QueryEntry>();
+    for (const tag in events) {
+      if (!Object.hasOwn(events, tag)) continue;
+      const byValue = keyed.get(tag);
+      if (byValue === undefined) continue;
+      for (const value of events[tag] as readonly string[]) {
+        const set = byValue.get(value);
+        if (set !== undefined) for (const entry of set) out.add(entry);
+      }
+    }
+    return [...unkeyed, ...out];
+  }
   const bySubscriber = new Map<string, Map<string, SubscriptionImpl>>();
   let closed = false;
 
@@ -214,7 +280,10 @@ export function createEventBus(opts: EventBusOptions = {}, deps: EventBusDeps = 
     const entry = byQuery.get(sub.queryKey);
     if (entry?.subs.get(sub.subscriber) === sub) {
       entry.subs.delete(sub.subscriber);
-      if (entry.subs.size === 0) byQuery.delete(sub.queryKey);
+      if (entry.subs.size === 0) {
+        byQuery.delete(sub.queryKey);
+        dropEntry(entry);
+      }
     }
     sub.end(code);
   }
@@ -260,8 +329,10 @@ export function createEventBus(opts: EventBusOptions = {}, deps: EventBusDeps = 
       );
       let entry = byQuery.get(queryKey);
       if (entry === undefined) {
-        entry = { compiled: compileQuery(query), subs: new Map() };
+        const compiled = compileQuery(query);
+        entry = { compiled, subs: new Map(), key: indexKeyOf(compiled) };
         byQuery.set(queryKey, entry);
+        addEntry(entry);
       }
       entry.subs.set(subscriber, sub);
       if (mine === undefined) bySubscriber.set(subscriber, new Map([[queryKey, sub]]));
@@ -295,7 +366,7 @@ export function createEventBus(opts: EventBusOptions = {}, deps: EventBusDeps = 
     publish(event) {
       let delivered = 0;
       const touched: SubscriptionImpl[] = [];
-      for (const entry of [...byQuery.values()]) {
+      for (const entry of candidatesFor(event.events)) {
         if (!entry.compiled.matches(event.events)) continue;
         for (const sub of [...entry.subs.values()]) {
           if (sub.push(event)) delivered++;

@@ -186,13 +186,21 @@ export interface CompiledQuery {
   matches(events: EventMap): boolean;
 }
 
-function conditionHolds(c: CompiledCondition, events: EventMap, keys: readonly string[]): boolean {
-  if (Object.hasOwn(events, c.tag)) {
-    const values = events[c.tag] as readonly string[];
-    // A key without a dot never matches by value (CometBFT rebuilds it as type "" + key).
-    if (c.tag.includes(".") && values.some(c.match)) return true;
+function conditionHolds(c: CompiledCondition, events: EventMap): boolean {
+  // A key without a dot never matches by value (CometBFT rebuilds it as type "" + key).
+  if (c.tag.includes(".") && Object.hasOwn(events, c.tag)) {
+    if ((events[c.tag] as readonly string[]).some(c.match)) return true;
   }
-  return c.matchesEmpty && keys.some((k) => eventTypeOfKey(k) === c.tag && k.includes("."));
+  if (!c.matchesEmpty) return false;
+  for (const k in events) {
+    if (Object.hasOwn(events, k) && eventTypeOfKey(k) === c.tag) return true;
+  }
+  return false;
+}
+
+function isEmptyMap(events: EventMap): boolean {
+  for (const k in events) if (Object.hasOwn(events, k)) return false;
+  return true;
 }
 
 export function compileQuery(query: Query): CompiledQuery {
@@ -201,10 +209,9 @@ export function compileQuery(query: Query): CompiledQuery {
     query,
     conditions,
     matches(events: EventMap): boolean {
-      const keys = Object.keys(events);
       // An empty event map matches nothing (query.go: `len(events) != 0`).
-      if (keys.length === 0) return false;
-      return conditions.every((c) => conditionHolds(c, events, keys));
+      if (isEmptyMap(events)) return false;
+      return conditions.every((c) => conditionHolds(c, events));
     },
   };
 }

@@ -34,6 +34,7 @@ export const PREFIX_EVENT = 0x03;
 export const PREFIX_TYPE = 0x04;
 
 const INLINE_LIMIT = 256;
+const POINT_LOOKUP_LIMIT = 4096;
 const MARK = new Uint8Array([0]);
 
 /**
@@ -43,18 +44,23 @@ const MARK = new Uint8Array([0]);
  */
 export function keyPart(text: string): Uint8Array {
   const bytes = utf8Encode(text);
-  const body =
-    bytes.length <= INLINE_LIMIT
-      ? concat([new Uint8Array([1]), bytes])
-      : concat([new Uint8Array([2]), new Uint8Array(createHash("sha256").update(bytes).digest())]);
-  const out: number[] = [];
-  for (const b of body) {
-    if (b === 0) out.push(1, 1);
-    else if (b === 1) out.push(1, 2);
-    else out.push(b);
+  const long = bytes.length > INLINE_LIMIT;
+  const content = long ? new Uint8Array(createHash("sha256").update(bytes).digest()) : bytes;
+  let escapes = 0;
+  for (const b of content) if (b <= 1) escapes++;
+  const out = new Uint8Array(content.length + escapes + 2);
+  out[0] = long ? 2 : 1;
+  let o = 1;
+  for (const b of content) {
+    if (b <= 1) {
+      out[o++] = 1;
+      out[o++] = b + 1;
+    } else {
+      out[o++] = b;
+    }
   }
-  out.push(0);
-  return Uint8Array.from(out);
+  out[o] = 0;
+  return out;
 }
 
 export function concat(parts: readonly Uint8Array[]): Uint8Array {
@@ -134,6 +140,7 @@ export function putEvents(
   reserved: readonly string[],
 ): void {
   const posBytes = encodePosition(pos, space.posWidth);
+  const types = new Set<string>();
   for (const event of events) {
     if (event.type === "") continue;
     for (const attr of event.attributes) {
@@ -144,11 +151,11 @@ export function putEvents(
         concat([new Uint8Array([PREFIX_EVENT]), keyPart(composite), keyPart(attr.value), posBytes]),
         utf8Encode(attr.value),
       );
-      space.db.put(
-        concat([new Uint8Array([PREFIX_TYPE]), keyPart(eventTypeOfKey(composite)), posBytes]),
-        MARK,
-      );
+      types.add(eventTypeOfKey(composite));
     }
+  }
+  for (const type of types) {
+    space.db.put(concat([new Uint8Array([PREFIX_TYPE]), keyPart(type), posBytes]), MARK);
   }
 }
 
@@ -198,6 +205,22 @@ function heightBounds(c: CompiledCondition): readonly [bigint, bigint] | undefin
   }
 }
 
+/** Every stored position whose height lies in [lo, hi], by an ordered range scan. */
+function positionsInHeights(space: IndexSpace, lo: bigint, hi: bigint): Set<bigint> {
+  const out = new Set<bigint>();
+  if (lo > hi) return out;
+  const [first, last] = space.positionsOfHeights(lo, hi);
+  const start = primaryKey(space, first);
+  const end =
+    last >= (1n << BigInt(8 * space.posWidth)) - 1n
+      ? prefixEnd(new Uint8Array([PREFIX_PRIMARY]))
+      : primaryKey(space, last + 1n);
+  for (const key of space.db.getKeys({ start, end })) {
+    out.add(positionAtEnd(key, space.posWidth));
+  }
+  return out;
+}
+
 function heightCondition(
   space: IndexSpace,
   c: CompiledCondition,
@@ -213,20 +236,7 @@ function heightCondition(
     }
     return out;
   }
-  if (bounds !== undefined) {
-    const [lo, hi] = bounds;
-    if (lo > hi) return out;
-    const [first, last] = space.positionsOfHeights(lo, hi);
-    const start = primaryKey(space, first);
-    const end =
-      last >= (1n << BigInt(8 * space.posWidth)) - 1n
-        ? prefixEnd(new Uint8Array([PREFIX_PRIMARY]))
-        : primaryKey(space, last + 1n);
-    for (const entry of space.db.getRange({ start, end })) {
-      out.add(positionAtEnd(entry.key, space.posWidth));
-    }
-    return out;
-  }
+  if (bounds !== undefined) return positionsInHeights(space, bounds[0], bounds[1]);
   for (const pos of allPositions(space)) {
     if (c.match(space.heightOf(pos).toString())) out.add(pos);
   }
@@ -258,15 +268,25 @@ export function positionsMatching(
     out = new Set<bigint>();
     const operand = c.condition.operand;
     const tagPrefix = concat([new Uint8Array([PREFIX_EVENT]), keyPart(c.tag)]);
-    const prefix =
-      c.condition.op === "=" && operand?.type === "string"
-        ? concat([tagPrefix, keyPart(operand.text)])
-        : tagPrefix;
-    for (const { key, value } of scanPrefix(space.db, prefix)) {
-      const pos = positionAtEnd(key, space.posWidth);
-      if (out.has(pos) || (candidates !== undefined && !candidates.has(pos))) continue;
-      const text = utf8Decode(value);
-      if (text !== null && c.match(text)) out.add(pos);
+    const exactText =
+      c.condition.op === "=" && operand?.type === "string" ? operand.text : undefined;
+    const prefix = exactText === undefined ? tagPrefix : concat([tagPrefix, keyPart(exactText)]);
+    if (
+      exactText !== undefined &&
+      candidates !== undefined &&
+      candidates.size <= POINT_LOOKUP_LIMIT
+    ) {
+      // Few candidates: probe their exact keys instead of scanning every entry of the value.
+      for (const pos of candidates) {
+        if (space.db.doesExist(concat([prefix, encodePosition(pos, space.posWidth)]))) out.add(pos);
+      }
+    } else {
+      for (const { key, value } of scanPrefix(space.db, prefix)) {
+        const pos = positionAtEnd(key, space.posWidth);
+        if (out.has(pos) || (candidates !== undefined && !candidates.has(pos))) continue;
+        const text = utf8Decode(value);
+        if (text !== null && c.match(text)) out.add(pos);
+      }
     }
   }
   if (c.matchesEmpty) {
@@ -290,6 +310,17 @@ export function conditionCost(c: CompiledCondition, space: IndexSpace): number {
   return 2;
 }
 
+/** Entries under an exact-match prefix, counted up to `limit` (to order conditions by selectivity). */
+function boundedCount(space: IndexSpace, c: CompiledCondition, limit: number): number {
+  const operand = c.condition.operand;
+  if (c.condition.op !== "=" || operand?.type !== "string" || c.tag === space.heightTag)
+    return limit;
+  const prefix = concat([new Uint8Array([PREFIX_EVENT]), keyPart(c.tag), keyPart(operand.text)]);
+  let n = 0;
+  for (const _ of space.db.getKeys({ start: prefix, end: prefixEnd(prefix), limit })) n++;
+  return n;
+}
+
 /** Intersects the positions of every condition (AND). */
 export function searchPositions(
   space: IndexSpace,
@@ -299,8 +330,32 @@ export function searchPositions(
     candidates: ReadonlySet<bigint> | undefined,
   ) => Set<bigint> | undefined,
 ): Set<bigint> {
-  const ordered = [...conditions].sort((a, b) => conditionCost(a, space) - conditionCost(b, space));
+  // All numeric bounds on the height tag collapse into one ordered range scan, done first.
+  let lo = 0n;
+  let hi = MAX_INT64;
+  let ranged = false;
+  const rest: CompiledCondition[] = [];
+  for (const c of conditions) {
+    const bounds = c.tag === space.heightTag ? heightBounds(c) : undefined;
+    if (bounds === undefined) {
+      rest.push(c);
+      continue;
+    }
+    ranged = true;
+    if (bounds[0] > lo) lo = bounds[0];
+    if (bounds[1] < hi) hi = bounds[1];
+  }
   let current: Set<bigint> | undefined;
+  if (ranged) {
+    current = positionsInHeights(space, lo, hi);
+    if (current.size === 0) return current;
+  }
+  const counts = new Map(rest.map((c) => [c, boundedCount(space, c, 1000)]));
+  const ordered = rest.sort(
+    (a, b) =>
+      conditionCost(a, space) - conditionCost(b, space) ||
+      (counts.get(a) as number) - (counts.get(b) as number),
+  );
   for (const c of ordered) {
     const found = positionsMatching(space, c, current, special);
     current = current === undefined ? found : new Set([...current].filter((p) => found.has(p)));

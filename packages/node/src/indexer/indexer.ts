@@ -1,7 +1,7 @@
 // The tx and block indexer (CometBFT `state/txindex/kv`, `state/indexer/block/kv`) on two LMDB
 // sub-databases: tx results by hash, positions by (height, index), event attributes for search.
 
-import { err, fromHex, ok, QosError, type Result, toHex } from "@qos/types";
+import { equalBytes, err, fromHex, ok, QosError, type Result, toHex } from "@qos/types";
 import type { Database, RootDatabase } from "lmdb";
 import type { Logger } from "pino";
 import { parseQuery, type Query } from "../events/query.ts";
@@ -219,8 +219,15 @@ export function createIndexer(opts: IndexerOptions, deps: IndexerDeps): Indexer 
     const existing = txDb.get(recordKey(e.hash));
     const code = e.code ?? 0;
     // CometBFT txindex/kv Index: a failed result never overwrites an earlier successful one.
-    if (code !== 0 && existing !== undefined && decodeRecord(e.hash, existing).code === 0) return;
+    const previous = existing === undefined ? undefined : decodeRecord(e.hash, existing);
+    if (code !== 0 && previous?.code === 0) return;
     const pos = txPosition(e.height, e.index);
+    if (previous !== undefined) {
+      // The tx moves: its old position no longer resolves (its old event entries are ignored).
+      const old = txPosition(previous.height, previous.index);
+      const holder = old === pos ? undefined : txDb.get(primaryKey(txSpace, old));
+      if (holder !== undefined && equalBytes(holder, e.hash)) txDb.remove(primaryKey(txSpace, old));
+    }
     txDb.put(recordKey(e.hash), encodeRecord(e));
     txDb.put(primaryKey(txSpace, pos), e.hash);
     putEvents(txSpace, pos, e.events, [TX_HEIGHT_KEY, TX_HASH_KEY]);
@@ -289,7 +296,7 @@ export function createIndexer(opts: IndexerOptions, deps: IndexerDeps): Indexer 
 
     hasBlock(height) {
       if (height < 0n || height > MAX_INT64) return false;
-      return blockDb.get(primaryKey(blockSpace, height)) !== undefined;
+      return blockDb.doesExist(primaryKey(blockSpace, height));
     },
 
     searchTxs(query, searchOpts = {}) {
@@ -297,12 +304,16 @@ export function createIndexer(opts: IndexerOptions, deps: IndexerDeps): Indexer 
       if (!q.ok) return q;
       const compiled = compileQuery(q.value);
       const found = searchPositions(txSpace, compiled.conditions, txHashCondition);
-      const current: IndexedTx[] = [];
-      for (const pos of sortPositions(found, searchOpts.orderBy ?? "asc")) {
+      // Positions a moved tx left behind have no primary entry any more.
+      const live = sortPositions(found, searchOpts.orderBy ?? "asc").filter((pos) =>
+        txDb.doesExist(primaryKey(txSpace, pos)),
+      );
+      const items: IndexedTx[] = [];
+      for (const pos of paginate(live, searchOpts)) {
         const tx = currentTxAt(pos);
-        if (tx !== undefined) current.push(tx);
+        if (tx !== undefined) items.push(tx);
       }
-      return ok({ total: current.length, items: paginate(current, searchOpts) });
+      return ok({ total: live.length, items });
     },
 
     searchBlocks(query, searchOpts = {}) {
@@ -310,8 +321,8 @@ export function createIndexer(opts: IndexerOptions, deps: IndexerDeps): Indexer 
       if (!q.ok) return q;
       const compiled = compileQuery(q.value);
       const found = searchPositions(blockSpace, compiled.conditions);
-      const heights = sortPositions(found, searchOpts.orderBy ?? "asc").filter(
-        (h) => blockDb.get(primaryKey(blockSpace, h)) !== undefined,
+      const heights = sortPositions(found, searchOpts.orderBy ?? "asc").filter((h) =>
+        blockDb.doesExist(primaryKey(blockSpace, h)),
       );
       return ok({ total: heights.length, heights: paginate(heights, searchOpts) });
     },

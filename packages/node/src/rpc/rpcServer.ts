@@ -68,7 +68,10 @@ export interface RpcServer {
   address(): { readonly host: string; readonly port: number };
   /** Open websocket connections. */
   websocketCount(): number;
-  /** Stops accepting, closes websockets, aborts running handlers; resolves when all is shut. */
+  /**
+   * Stops accepting, closes websockets (1001), aborts `ctx.signal` of running handlers and
+   * resolves once every connection is closed (a handler that ignores its signal delays this).
+   */
   close(): Promise<void>;
 }
 
@@ -125,7 +128,7 @@ export async function createRpcServer(
   const app = Fastify({
     logger: false,
     bodyLimit: maxBodyBytes,
-    forceCloseConnections: true,
+    forceCloseConnections: "idle",
     return503OnClosing: true,
   });
   const maxOpen = opts.maxOpenConnections ?? 900;

@@ -1,5 +1,9 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { type BusEvent, createEventBus } from "../../src/events/eventBus.ts";
+import type { Query } from "../../src/events/query.ts";
+import { matchesQuery } from "../../src/events/queryMatch.ts";
+import { worldEventMapArb, worldQueryArb } from "./arbitraries.ts";
 
 function txEvent(height: number, sender = "alice"): BusEvent {
   return {
@@ -151,5 +155,32 @@ describe("event bus", () => {
     expect(bus.publish(txEvent(1))).toBe(2);
     expect(goodCalls).toBe(1);
     expect(errors).toHaveLength(1);
+  });
+
+  it("delivers exactly the events matchesQuery accepts (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.array(worldQueryArb(), { minLength: 1, maxLength: 12 }),
+        fc.array(worldEventMapArb, { maxLength: 25 }),
+        (queries, maps) => {
+          const bus = createEventBus();
+          const subs = queries.map((q, i) => unwrap(bus.subscribe(`s${i}`, q, 1000)));
+          const events: BusEvent[] = maps.map((events, i) => ({
+            data: { type: "t", value: i },
+            events,
+          }));
+          for (const e of events) bus.publish(e);
+          for (const [i, sub] of subs.entries()) {
+            const got: unknown[] = [];
+            for (let e = sub.take(); e !== undefined; e = sub.take()) got.push(e.data.value);
+            const want = events
+              .filter((e) => matchesQuery(queries[i] as Query, e.events))
+              .map((e) => e.data.value);
+            expect(got).toEqual(want);
+          }
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });
