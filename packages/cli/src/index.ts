@@ -1,1 +1,1 @@
-export const PACKAGE = "@qos/cli";
+export { parseConfigOverrides, registerNodeCommands } from "./commands/nodeCommands.ts";

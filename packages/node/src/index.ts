@@ -1,5 +1,9 @@
 export const PACKAGE = "@qos/node";
+export * from "./abciConvert.ts";
+export * from "./blockExecutor.ts";
+export * from "./chainState.ts";
 export * from "./config.ts";
+export * from "./consensusHost.ts";
 export * from "./events/eventBus.ts";
 export * from "./events/query.ts";
 export {
@@ -9,6 +13,7 @@ export {
   matchesQuery,
 } from "./events/queryMatch.ts";
 export * from "./genesis.ts";
+export * from "./handshake.ts";
 export * from "./home.ts";
 export type { IndexEvent, IndexEventAttribute } from "./indexer/eventIndex.ts";
 export * from "./indexer/indexer.ts";
@@ -18,6 +23,8 @@ export * from "./mempool/computeProtoSizeForTxs.ts";
 export * from "./mempool/mempool.ts";
 export * from "./mempool/mempoolMetrics.ts";
 export * from "./mempool/txCache.ts";
+export * from "./node.ts";
+export * from "./nodeMetrics.ts";
 export * from "./rpc/jsonEncode.ts";
 export * from "./rpc/listenAddress.ts";
 export * from "./rpc/metricsServer.ts";
@@ -27,4 +34,5 @@ export * from "./rpc/registry.ts";
 export * from "./rpc/rpcError.ts";
 export * from "./rpc/rpcServer.ts";
 export { MAX_QUERY_LENGTH } from "./rpc/wsConnection.ts";
+export * from "./rpcRoutes.ts";
 export * from "./version.ts";

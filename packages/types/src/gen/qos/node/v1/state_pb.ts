@@ -9,6 +9,8 @@ import type { GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { Event, ExecTxResult, ValidatorUpdate } from "../../../tendermint/abci/types_pb.ts";
+import { file_tendermint_abci_types } from "../../../tendermint/abci/types_pb.ts";
 import type { ConsensusParams } from "../../../tendermint/types/params_pb.ts";
 import { file_tendermint_types_params } from "../../../tendermint/types/params_pb.ts";
 import type { BlockID, Part, Proposal, Vote } from "../../../tendermint/types/types_pb.ts";
@@ -23,7 +25,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file qos/node/v1/state.proto.
  */
 export const file_qos_node_v1_state: GenFile = /*@__PURE__*/
-  fileDesc("Chdxb3Mvbm9kZS92MS9zdGF0ZS5wcm90bxILcW9zLm5vZGUudjEizgQKCkNoYWluU3RhdGUSLgoHdmVyc2lvbhgBIAEoCzIdLnRlbmRlcm1pbnQudmVyc2lvbi5Db25zZW5zdXMSEAoIY2hhaW5faWQYAiABKAkSFgoOaW5pdGlhbF9oZWlnaHQYAyABKAMSGQoRbGFzdF9ibG9ja19oZWlnaHQYBCABKAMSMAoNbGFzdF9ibG9ja19pZBgFIAEoCzIZLnRlbmRlcm1pbnQudHlwZXMuQmxvY2tJRBIzCg9sYXN0X2Jsb2NrX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjcKD25leHRfdmFsaWRhdG9ycxgHIAEoCzIeLnRlbmRlcm1pbnQudHlwZXMuVmFsaWRhdG9yU2V0EjIKCnZhbGlkYXRvcnMYCCABKAsyHi50ZW5kZXJtaW50LnR5cGVzLlZhbGlkYXRvclNldBI3Cg9sYXN0X3ZhbGlkYXRvcnMYCSABKAsyHi50ZW5kZXJtaW50LnR5cGVzLlZhbGlkYXRvclNldBImCh5sYXN0X2hlaWdodF92YWxpZGF0b3JzX2NoYW5nZWQYCiABKAMSOwoQY29uc2Vuc3VzX3BhcmFtcxgLIAEoCzIhLnRlbmRlcm1pbnQudHlwZXMuQ29uc2Vuc3VzUGFyYW1zEiwKJGxhc3RfaGVpZ2h0X2NvbnNlbnN1c19wYXJhbXNfY2hhbmdlZBgMIAEoAxIZChFsYXN0X3Jlc3VsdHNfaGFzaBgNIAEoDBIQCghhcHBfaGFzaBgOIAEoDCJXChBCbG9ja1BhcnRNZXNzYWdlEg4KBmhlaWdodBgBIAEoAxINCgVyb3VuZBgCIAEoBRIkCgRwYXJ0GAMgASgLMhYudGVuZGVybWludC50eXBlcy5QYXJ0IlIKDlRpbWVvdXRNZXNzYWdlEg4KBmhlaWdodBgBIAEoAxINCgVyb3VuZBgCIAEoBRIMCgRzdGVwGAMgASgNEhMKC2R1cmF0aW9uX21zGAQgASgDIosCCgpXQUxNZXNzYWdlEigKBHRpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB3BlZXJfaWQYAiABKAkSLgoIcHJvcG9zYWwYAyABKAsyGi50ZW5kZXJtaW50LnR5cGVzLlByb3Bvc2FsSAASMwoKYmxvY2tfcGFydBgEIAEoCzIdLnFvcy5ub2RlLnYxLkJsb2NrUGFydE1lc3NhZ2VIABImCgR2b3RlGAUgASgLMhYudGVuZGVybWludC50eXBlcy5Wb3RlSAASLgoHdGltZW91dBgGIAEoCzIbLnFvcy5ub2RlLnYxLlRpbWVvdXRNZXNzYWdlSABCBQoDc3VtYgZwcm90bzM", [file_google_protobuf_timestamp, file_tendermint_types_params, file_tendermint_types_types, file_tendermint_types_validator, file_tendermint_version_types]);
+  fileDesc("Chdxb3Mvbm9kZS92MS9zdGF0ZS5wcm90bxILcW9zLm5vZGUudjEizgQKCkNoYWluU3RhdGUSLgoHdmVyc2lvbhgBIAEoCzIdLnRlbmRlcm1pbnQudmVyc2lvbi5Db25zZW5zdXMSEAoIY2hhaW5faWQYAiABKAkSFgoOaW5pdGlhbF9oZWlnaHQYAyABKAMSGQoRbGFzdF9ibG9ja19oZWlnaHQYBCABKAMSMAoNbGFzdF9ibG9ja19pZBgFIAEoCzIZLnRlbmRlcm1pbnQudHlwZXMuQmxvY2tJRBIzCg9sYXN0X2Jsb2NrX3RpbWUYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjcKD25leHRfdmFsaWRhdG9ycxgHIAEoCzIeLnRlbmRlcm1pbnQudHlwZXMuVmFsaWRhdG9yU2V0EjIKCnZhbGlkYXRvcnMYCCABKAsyHi50ZW5kZXJtaW50LnR5cGVzLlZhbGlkYXRvclNldBI3Cg9sYXN0X3ZhbGlkYXRvcnMYCSABKAsyHi50ZW5kZXJtaW50LnR5cGVzLlZhbGlkYXRvclNldBImCh5sYXN0X2hlaWdodF92YWxpZGF0b3JzX2NoYW5nZWQYCiABKAMSOwoQY29uc2Vuc3VzX3BhcmFtcxgLIAEoCzIhLnRlbmRlcm1pbnQudHlwZXMuQ29uc2Vuc3VzUGFyYW1zEiwKJGxhc3RfaGVpZ2h0X2NvbnNlbnN1c19wYXJhbXNfY2hhbmdlZBgMIAEoAxIZChFsYXN0X3Jlc3VsdHNfaGFzaBgNIAEoDBIQCghhcHBfaGFzaBgOIAEoDCJXChBCbG9ja1BhcnRNZXNzYWdlEg4KBmhlaWdodBgBIAEoAxINCgVyb3VuZBgCIAEoBRIkCgRwYXJ0GAMgASgLMhYudGVuZGVybWludC50eXBlcy5QYXJ0IlIKDlRpbWVvdXRNZXNzYWdlEg4KBmhlaWdodBgBIAEoAxINCgVyb3VuZBgCIAEoBRIMCgRzdGVwGAMgASgNEhMKC2R1cmF0aW9uX21zGAQgASgDIosCCgpXQUxNZXNzYWdlEigKBHRpbWUYASABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEg8KB3BlZXJfaWQYAiABKAkSLgoIcHJvcG9zYWwYAyABKAsyGi50ZW5kZXJtaW50LnR5cGVzLlByb3Bvc2FsSAASMwoKYmxvY2tfcGFydBgEIAEoCzIdLnFvcy5ub2RlLnYxLkJsb2NrUGFydE1lc3NhZ2VIABImCgR2b3RlGAUgASgLMhYudGVuZGVybWludC50eXBlcy5Wb3RlSAASLgoHdGltZW91dBgGIAEoCzIbLnFvcy5ub2RlLnYxLlRpbWVvdXRNZXNzYWdlSABCBQoDc3VtIoMCChNGaW5hbGl6ZUJsb2NrUmVjb3JkEiYKBmV2ZW50cxgBIAMoCzIWLnRlbmRlcm1pbnQuYWJjaS5FdmVudBIxCgp0eF9yZXN1bHRzGAIgAygLMh0udGVuZGVybWludC5hYmNpLkV4ZWNUeFJlc3VsdBI7ChF2YWxpZGF0b3JfdXBkYXRlcxgDIAMoCzIgLnRlbmRlcm1pbnQuYWJjaS5WYWxpZGF0b3JVcGRhdGUSQgoXY29uc2Vuc3VzX3BhcmFtX3VwZGF0ZXMYBCABKAsyIS50ZW5kZXJtaW50LnR5cGVzLkNvbnNlbnN1c1BhcmFtcxIQCghhcHBfaGFzaBgFIAEoDGIGcHJvdG8z", [file_google_protobuf_timestamp, file_tendermint_abci_types, file_tendermint_types_params, file_tendermint_types_types, file_tendermint_types_validator, file_tendermint_version_types]);
 
 /**
  * ChainState mirrors CometBFT's state.State: what the node knows after committing
@@ -230,4 +232,44 @@ export type WALMessage = Message<"qos.node.v1.WALMessage"> & {
  */
 export const WALMessageSchema: GenMessage<WALMessage> = /*@__PURE__*/
   messageDesc(file_qos_node_v1_state, 3);
+
+/**
+ * FinalizeBlockRecord is what the node keeps of an ABCI FinalizeBlock response, per height
+ * (served by /block_results, and used to finish a block after a crash).
+ *
+ * @generated from message qos.node.v1.FinalizeBlockRecord
+ */
+export type FinalizeBlockRecord = Message<"qos.node.v1.FinalizeBlockRecord"> & {
+  /**
+   * @generated from field: repeated tendermint.abci.Event events = 1;
+   */
+  events: Event[];
+
+  /**
+   * @generated from field: repeated tendermint.abci.ExecTxResult tx_results = 2;
+   */
+  txResults: ExecTxResult[];
+
+  /**
+   * @generated from field: repeated tendermint.abci.ValidatorUpdate validator_updates = 3;
+   */
+  validatorUpdates: ValidatorUpdate[];
+
+  /**
+   * @generated from field: tendermint.types.ConsensusParams consensus_param_updates = 4;
+   */
+  consensusParamUpdates?: ConsensusParams | undefined;
+
+  /**
+   * @generated from field: bytes app_hash = 5;
+   */
+  appHash: Uint8Array;
+};
+
+/**
+ * Describes the message qos.node.v1.FinalizeBlockRecord.
+ * Use `create(FinalizeBlockRecordSchema)` to create a new message.
+ */
+export const FinalizeBlockRecordSchema: GenMessage<FinalizeBlockRecord> = /*@__PURE__*/
+  messageDesc(file_qos_node_v1_state, 4);
 

@@ -1,0 +1,351 @@
+// The composition root: opens the home directory's stores and keys, runs the handshake
+// with the application, and wires consensus, mempool, indexer, event bus, RPC and
+// metrics together. Only this file constructs subsystems.
+
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { toBinary } from "@bufbuild/protobuf";
+import { createKvStoreApp } from "@qos/app";
+import { cryptoBackendInfo, sha256 } from "@qos/crypto";
+import {
+  type BlockStore,
+  createBlockStore,
+  createStateStore,
+  type NodeDb,
+  openLastSignState,
+  openNodeDb,
+  openWAL,
+  type StateStore,
+} from "@qos/store";
+import {
+  BLOCK_PROTOCOL,
+  BlockMetaSchema,
+  decodeWireMessage,
+  ExecTxResultSchema,
+  QosError,
+  type Result,
+  toHex,
+} from "@qos/types";
+import { open as openLmdb } from "lmdb";
+import { collectDefaultMetrics, Registry } from "prom-client";
+import { eventToProto, execTxResultToProto } from "./abciConvert.ts";
+import { createBlockExecutor } from "./blockExecutor.ts";
+import type { ChainState } from "./chainState.ts";
+import { loadConfig, type NodeConfig } from "./config.ts";
+import {
+  type Clock,
+  type ConsensusHost,
+  createConsensusHost,
+  systemClock,
+} from "./consensusHost.ts";
+import { createEventBus } from "./events/eventBus.ts";
+import { type GenesisDoc, loadGenesis } from "./genesis.ts";
+import { handshake } from "./handshake.ts";
+import { configPaths } from "./home.ts";
+import { createIndexer, type Indexer } from "./indexer/indexer.ts";
+import { loadNodeKey, loadValidatorKey, nodeIdFromPublicKey } from "./keyFiles.ts";
+import { createLogger, type Logger } from "./logger.ts";
+import { createMempool } from "./mempool/mempool.ts";
+import { createMempoolMetrics } from "./mempool/mempoolMetrics.ts";
+import { createNodeMetrics } from "./nodeMetrics.ts";
+import { createMetricsServer, type MetricsServer } from "./rpc/metricsServer.ts";
+import { createRpcServer, type RpcServer } from "./rpc/rpcServer.ts";
+import { blockEventsForBus, createRpcRoutes } from "./rpcRoutes.ts";
+import { QOS_VERSION } from "./version.ts";
+
+export interface NodeOptions {
+  readonly home: string;
+  /** `section.key` → value overrides of config.toml (command-line flags). */
+  readonly overrides?: Readonly<Record<string, string>>;
+  readonly logger?: Logger;
+  readonly clock?: Clock;
+}
+
+export interface RunningNode {
+  readonly config: NodeConfig;
+  readonly nodeId: string;
+  readonly genesis: GenesisDoc;
+  /** The bound RPC address, e.g. `http://127.0.0.1:26657`. */
+  readonly rpcUrl: string;
+  readonly consensus: ConsensusHost;
+  readonly logger: Logger;
+  chainState(): ChainState;
+  /** Stops everything in reverse order and closes the stores. Idempotent. */
+  close(): Promise<void>;
+}
+
+function unwrap<T>(r: Result<T, QosError>): T {
+  if (!r.ok) throw r.error;
+  return r.value;
+}
+
+export async function startNode(opts: NodeOptions): Promise<RunningNode> {
+  const config = unwrap(loadConfig(opts.home, opts.overrides ?? {}));
+  const logger =
+    opts.logger ??
+    createLogger({
+      level: config.log_level === "trace" ? "trace" : config.log_level,
+      format: config.log_format,
+    });
+  const paths = configPaths(opts.home, config);
+  const genesis = unwrap(loadGenesis(paths.genesis));
+  const nodeKey = unwrap(loadNodeKey(paths.nodeKey));
+  const validatorKey = unwrap(loadValidatorKey(paths.validatorKey));
+  const nodeId = nodeIdFromPublicKey(nodeKey.publicKey);
+  const clock = opts.clock ?? systemClock;
+  logger.info(
+    {
+      version: QOS_VERSION,
+      chainId: genesis.chainId,
+      nodeId,
+      validator: toHex(validatorKey.address),
+      crypto: cryptoBackendInfo,
+    },
+    "starting node",
+  );
+
+  const closers: (() => Promise<void> | void)[] = [];
+  const closeAll = async () => {
+    for (const c of closers.splice(0).reverse()) {
+      try {
+        await c();
+      } catch (e) {
+        logger.error({ err: e }, "error while shutting down");
+      }
+    }
+  };
+
+  try {
+    mkdirSync(paths.dataDir, { recursive: true, mode: 0o700 });
+    const registry = new Registry();
+    registry.setDefaultLabels({ chain_id: genesis.chainId });
+    collectDefaultMetrics({ register: registry });
+    const metrics = createNodeMetrics(registry, config.instrumentation.namespace);
+
+    const db: NodeDb = openNodeDb({ path: join(paths.dataDir, "blockstore") });
+    closers.push(() => db.close());
+    const blockStore: BlockStore = createBlockStore(db);
+    const stateStore: StateStore = createStateStore(db);
+
+    const app = createKvStoreApp({
+      dir: join(paths.dataDir, "application"),
+      logger: logger.child({ module: "app" }),
+    });
+    closers.push(() => app.close());
+
+    const mempool = createMempool(
+      {
+        size: config.mempool.size,
+        maxTxsBytes: config.mempool.max_txs_bytes,
+        maxTxBytes: config.mempool.max_tx_bytes,
+        cacheSize: config.mempool.cache_size,
+        keepInvalidTxsInCache: config.mempool["keep-invalid-txs-in-cache"],
+        recheck: config.mempool.recheck,
+      },
+      { app, logger: logger.child({ module: "mempool" }), metrics: createMempoolMetrics(registry) },
+    );
+
+    const executor = createBlockExecutor({
+      app,
+      db,
+      blockStore,
+      stateStore,
+      mempool,
+      logger: logger.child({ module: "executor" }),
+    });
+    const hs = await handshake({ app, genesis, db, blockStore, stateStore, executor, logger });
+    logger.info(
+      {
+        height: String(hs.state.lastBlockHeight),
+        appHash: toHex(hs.state.appHash),
+        replayed: hs.replayed,
+      },
+      "handshake done",
+    );
+
+    let indexer: Indexer | null = null;
+    if (config.tx_index.indexer === "kv") {
+      const indexDb = openLmdb({ path: join(paths.dataDir, "tx_index"), maxDbs: 8 });
+      closers.push(() => indexDb.close());
+      indexer = createIndexer({}, { root: indexDb, logger: logger.child({ module: "indexer" }) });
+    }
+
+    const eventBus = createEventBus(
+      {
+        maxClients: config.rpc.max_subscription_clients,
+        maxSubscriptionsPerClient: config.rpc.max_subscriptions_per_client,
+      },
+      { logger: logger.child({ module: "events" }) },
+    );
+    closers.push(() => eventBus.close());
+
+    const wal = openWAL({ dir: paths.wal }, { logger: logger.child({ module: "wal" }) });
+    closers.push(() => wal.close());
+    if (wal.openReport.truncatedTail !== null) {
+      logger.warn(
+        { ...wal.openReport.truncatedTail },
+        "cut a torn record off the end of the WAL (crash during a write)",
+      );
+    }
+    const guard = openLastSignState(paths.signState);
+
+    // The app hash in the last block's header: the next height needs a "proof block" when the
+    // state changed since (consensus/state.go needProofBlock).
+    let lastBlockAppHash: Uint8Array | undefined;
+    const lastMeta =
+      hs.state.lastBlockHeight > 0n
+        ? blockStore.loadBlockMeta(hs.state.lastBlockHeight)
+        : undefined;
+    if (lastMeta !== undefined) {
+      const meta = decodeWireMessage(BlockMetaSchema, lastMeta);
+      if (meta.ok) lastBlockAppHash = meta.value.header?.appHash;
+    }
+
+    /** Index and publish a committed block (after the block is durable). */
+    let indexing: Promise<void> = Promise.resolve();
+    const consensus = createConsensusHost(
+      hs.state,
+      hs.lastCommit,
+      {
+        timeouts: {
+          propose: {
+            baseMs: config.consensus.timeout_propose,
+            deltaMs: config.consensus.timeout_propose_delta,
+          },
+          prevote: {
+            baseMs: config.consensus.timeout_prevote,
+            deltaMs: config.consensus.timeout_prevote_delta,
+          },
+          precommit: {
+            baseMs: config.consensus.timeout_precommit,
+            deltaMs: config.consensus.timeout_precommit_delta,
+          },
+        },
+        timeoutCommitMs: config.consensus.timeout_commit,
+        skipTimeoutCommit: config.consensus.skip_timeout_commit,
+        createEmptyBlocks: config.consensus.create_empty_blocks,
+      },
+      {
+        executor,
+        wal,
+        signer: { key: validatorKey, guard },
+        clock,
+        logger,
+        hasTxs: () => mempool.size() > 0,
+        onTxsAvailable: (cb) => mempool.onTxsAvailable(cb),
+        ...(lastBlockAppHash !== undefined ? { lastBlockAppHash } : {}),
+        onCommitted: ({ block, sealed, response }) => {
+          const header = block.header;
+          const height = header?.height ?? 0n;
+          const txResults = response.txResults.map(execTxResultToProto);
+          const events = response.events.map(eventToProto);
+          metrics.onBlock(block, clock.nowMs());
+          for (const ev of blockEventsForBus(block, sealed.blockId, {
+            events,
+            txResults,
+            appHash: response.appHash,
+          })) {
+            eventBus.publish(ev);
+          }
+          if (indexer !== null) {
+            const ix = indexer;
+            const txs = block.data?.txs ?? [];
+            indexing = indexing
+              .then(() =>
+                ix.indexFinalizedBlock(
+                  { height, events },
+                  txs.map((tx, index) => {
+                    const r = txResults[index] as (typeof txResults)[number];
+                    return {
+                      height,
+                      index,
+                      hash: sha256(tx),
+                      txBytes: tx,
+                      resultBytes: toBinary(ExecTxResultSchema, r),
+                      events: r.events,
+                      code: r.code,
+                    };
+                  }),
+                ),
+              )
+              .catch((e: unknown) =>
+                logger.error({ err: e, height: String(height) }, "indexing failed"),
+              );
+          }
+        },
+      },
+    );
+    closers.push(async () => {
+      await consensus.stop();
+      await indexing;
+    });
+
+    const rpc: RpcServer = await createRpcServer(
+      {
+        laddr: config.rpc.laddr,
+        maxBodyBytes: config.rpc.max_body_bytes,
+        maxOpenConnections: config.rpc.max_open_connections,
+        maxSubscriptionClients: config.rpc.max_subscription_clients,
+        maxSubscriptionsPerClient: config.rpc.max_subscriptions_per_client,
+        corsAllowedOrigins: config.rpc.cors_allowed_origins,
+        timeoutBroadcastTxCommitMs: config.rpc.timeout_broadcast_tx_commit,
+      },
+      {
+        logger: logger.child({ module: "rpc" }),
+        eventBus,
+        registry: createRpcRoutes({
+          identity: {
+            nodeId,
+            moniker: config.moniker,
+            p2pListenAddr: config.p2p.laddr.replace(/^tcp:\/\//, ""),
+            rpcListenAddr: config.rpc.laddr,
+            validator: { address: validatorKey.address, publicKey: validatorKey.publicKey },
+          },
+          genesis,
+          blockStore,
+          stateStore,
+          chainState: () => consensus.state(),
+          mempool,
+          indexer,
+          app,
+          eventBus,
+          peers: () => [],
+          catchingUp: () => false,
+        }),
+      },
+    );
+    closers.push(() => rpc.close());
+    const bound = rpc.address();
+    const rpcUrl = `http://${bound.host}:${bound.port}`;
+
+    let metricsServer: MetricsServer | null = null;
+    if (config.instrumentation.prometheus) {
+      metricsServer = await createMetricsServer(
+        { laddr: config.instrumentation.prometheus_listen_addr },
+        { registry, logger: logger.child({ module: "metrics" }) },
+      );
+      closers.push(() => metricsServer?.close());
+    }
+
+    await consensus.start();
+    logger.info({ rpc: rpcUrl, blockProtocol: String(BLOCK_PROTOCOL) }, "node started");
+
+    let closing: Promise<void> | null = null;
+    return {
+      config,
+      nodeId,
+      genesis,
+      rpcUrl,
+      consensus,
+      logger,
+      chainState: () => consensus.state(),
+      close() {
+        closing ??= closeAll();
+        return closing;
+      },
+    };
+  } catch (e) {
+    await closeAll();
+    throw e instanceof QosError || e instanceof Error ? e : new Error(String(e));
+  }
+}
