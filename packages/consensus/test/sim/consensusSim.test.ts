@@ -1,6 +1,7 @@
 // Seeded network simulation of the consensus core. SIM_RUNS sets the number of runs (default
-// 1000), SIM_SEED replays one seed, SIM_SEED_BASE shifts the seeds (run i uses base + i).
-// A failing run names its seed: rerun it with `SIM_SEED=<seed> npx vitest run packages/consensus/test/sim`.
+// 1000), SIM_SEED replays one seed, SIM_SEED_BASE shifts the seeds (run i uses base + i), and
+// SIM_TRACE=1 adds the last outputs of every node to a failure report. A failing run names its
+// seed: rerun it with `SIM_SEED=<seed> SIM_TRACE=1 npx vitest run packages/consensus/test/sim`.
 import { describe, expect, it } from "vitest";
 import { runSimulation, type SimResult } from "./harness.ts";
 
@@ -12,11 +13,16 @@ const env = (name: string): number | undefined => {
 const replaySeed = env("SIM_SEED");
 const runs = replaySeed === undefined ? (env("SIM_RUNS") ?? 1000) : 1;
 const seedBase = replaySeed ?? env("SIM_SEED_BASE") ?? 1;
+const trace = process.env.SIM_TRACE === "1";
 const CHUNK = 500; // runs per test, so that each test stays far below the test timeout
 
-function describeFailure(result: SimResult): string {
+function describeFailure(result: SimResult, lines: readonly string[]): string {
   const params = JSON.stringify(result.params, (_, v) => (typeof v === "bigint" ? Number(v) : v));
-  return `SIM_SEED=${result.seed} failed:\n  ${result.violations.join("\n  ")}\n  params: ${params}`;
+  const tail =
+    lines.length > 0
+      ? `\n  trace (last 300 outputs):\n    ${lines.slice(-300).join("\n    ")}`
+      : "";
+  return `SIM_SEED=${result.seed} failed:\n  ${result.violations.join("\n  ")}\n  params: ${params}${tail}`;
 }
 
 describe("consensus simulation: agreement, validity, termination", () => {
@@ -33,8 +39,11 @@ describe("consensus simulation: agreement, validity, termination", () => {
       let decisions = 0;
       let worstMargin = Number.NEGATIVE_INFINITY;
       for (let seed = from; seed < from + count; seed++) {
-        const result = runSimulation({ seed });
-        if (result.violations.length > 0) failures.push(describeFailure(result));
+        const lines: string[] = [];
+        const result = trace
+          ? runSimulation({ seed, trace: (line) => lines.push(line) })
+          : runSimulation({ seed });
+        if (result.violations.length > 0) failures.push(describeFailure(result, lines));
         heights += result.heightsDecided;
         maxRound = Math.max(maxRound, result.maxRound);
         evidence += result.evidence;

@@ -41,6 +41,8 @@ export interface SimOptions {
    * the real one, so their "more than 2/3" is really "more than 1/3". The sim must catch it.
    */
   readonly brokenQuorum?: boolean;
+  /** Receives one line per core output of every node, for replaying a failing seed. */
+  readonly trace?: (line: string) => void;
 }
 
 export interface SimParams {
@@ -133,7 +135,7 @@ export function randomParams(rng: Prng): SimParams {
       }
     }
   }
-  const gstMs = rng.range(0, 40_000);
+  const gstMs = rng.range(0, 90_000);
   const partitions: SimPartition[] = [];
   if (rng.chance(0.6)) {
     for (let t = 0; t < gstMs; ) {
@@ -146,7 +148,7 @@ export function randomParams(rng: Prng): SimParams {
   return {
     powers,
     byzantine,
-    heights: rng.range(3, 5),
+    heights: rng.range(3, 6),
     gstMs,
     preGstDelayMs: rng.range(0, 6_000),
     deltaMs: rng.range(1, 300),
@@ -158,6 +160,16 @@ export function randomParams(rng: Prng): SimParams {
     timeouts: rng.chance(0.5) ? DEFAULT_TIMEOUTS : TIGHT_TIMEOUTS,
     partitions,
   };
+}
+
+/** Longest a round r can take after GST: its three timeouts and a few message delays. */
+function roundDurationMs(params: SimParams, r: number): number {
+  return (
+    timeoutDuration(params.timeouts, "propose", r) +
+    timeoutDuration(params.timeouts, "prevote", r) +
+    timeoutDuration(params.timeouts, "precommit", r) +
+    6 * params.deltaMs
+  );
 }
 
 /** CometBFT-like weighted round robin (proposer priority), one schedule per height. */
@@ -181,12 +193,25 @@ function proposerSchedule(powers: readonly bigint[], height: bigint): (round: nu
   };
 }
 
+function traceLine(now: number, node: SimNode, out: CoreOutput<SimSig>): string {
+  const who = `${now} ms node ${node.index}${node.byzantine ? " (byzantine)" : ""}`;
+  const { type, ...rest } = out;
+  const fields =
+    out.type === "decide"
+      ? `height ${out.height} round ${out.round} value ${out.value} precommits ${out.precommits.length}`
+      : out.type === "evidence"
+        ? `validator ${out.voteA.validatorIndex} ${out.voteA.type} h${out.voteA.height} r${out.voteA.round}: ${out.voteA.value} / ${out.voteB.value}`
+        : JSON.stringify(rest, (_, v) => (typeof v === "bigint" ? Number(v) : v));
+  return `${who}: ${type} ${fields}`;
+}
+
 export function runSimulation(options: SimOptions): SimResult {
   const rng = createPrng(options.seed);
   const params = randomParams(rng);
   const { powers, byzantine, heights, gstMs, deltaMs } = params;
   const n = powers.length;
   const total = powers.reduce((a, b) => a + b, 0n);
+  const roundMs = (r: number): number => roundDurationMs(params, r);
   const violations: string[] = [];
   const violate = (message: string): void => {
     if (violations.length < 20) violations.push(message);
@@ -411,6 +436,7 @@ export function runSimulation(options: SimOptions): SimResult {
     out: CoreOutput<SimSig>,
     local: CoreInput<SimSig>[],
   ): void => {
+    if (options.trace !== undefined) options.trace(traceLine(now, node, out));
     switch (out.type) {
       case "newRound":
         node.rounds.push([now, out.height, out.round]);
@@ -554,7 +580,8 @@ export function runSimulation(options: SimOptions): SimResult {
   };
 
   for (const node of nodes) schedule(0, { kind: "startHeight", node: node.index, height: 1n });
-  const maxTime = gstMs + heights * 600_000;
+  // A safety net against a livelock; the termination bounds below are far tighter.
+  const maxTime = gstMs + heights * 100 * roundMs(200);
   while (honestDone < honest.length && steps < MAX_STEPS) {
     const item = pop();
     if (item === undefined) break;
@@ -598,9 +625,12 @@ export function runSimulation(options: SimOptions): SimResult {
 
   /**
    * From `from` (GST has passed and every honest validator has decided the previous height),
-   * the height needs at most the rounds up to the highest round an honest validator had
-   * reached at `from`, then up to the second round after it with an honest proposer; each
-   * round takes at most its three timeouts plus a few message delays.
+   * the height needs at most: the rounds up to the highest round an honest validator had
+   * reached at `from`; then rounds until every honest validator has proposed once (the one
+   * holding the highest valid round must re-propose it: a lagging validator may lock on an old
+   * round that nobody else saw a polka for, and v0.38 then prevotes its lock until it
+   * proposes); then two more honest proposers. Each round takes at most its three timeouts
+   * plus a few message delays.
    */
   function boundMs(height: bigint, from: number): number {
     let startRound = 0;
@@ -610,20 +640,18 @@ export function runSimulation(options: SimOptions): SimResult {
       }
     }
     const proposer = proposerOf(height);
+    const yetToPropose = new Set(honest.map((node) => node.index));
     let r = startRound;
     let honestRounds = 0;
-    while (honestRounds < 2) {
+    while (yetToPropose.size > 0 || honestRounds < 2) {
       r++;
-      if (!byzantine[proposer(r)]) honestRounds++;
+      const p = proposer(r);
+      if (byzantine[p] === true) continue;
+      if (yetToPropose.size > 0) yetToPropose.delete(p);
+      else honestRounds++;
     }
     let bound = from + COMMIT_DELAY_MS;
-    for (let k = 0; k <= r; k++) {
-      bound +=
-        timeoutDuration(params.timeouts, "propose", k) +
-        timeoutDuration(params.timeouts, "prevote", k) +
-        timeoutDuration(params.timeouts, "precommit", k) +
-        6 * deltaMs;
-    }
+    for (let k = 0; k <= r; k++) bound += roundMs(k);
     return bound;
   }
 
