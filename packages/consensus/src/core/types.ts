@@ -130,9 +130,9 @@ export type CoreOutput<S = unknown> =
       readonly durationMs: number;
     }
   /**
-   * The height is decided (L49-L51). `precommits` are all precommits of `round` that are for
-   * `value` or for nil, by validator index (what a CometBFT Commit records); `proposal` is
-   * the valid proposal of `value` that we hold.
+   * The height is decided (L49-L51). `precommits` holds one precommit of `round` per
+   * validator, by index: its vote for `value`, else its vote for nil (what a CometBFT Commit
+   * records). `proposal` is the valid proposal of `value` that we hold (maybe of another round).
    */
   | {
       readonly type: "decide";
