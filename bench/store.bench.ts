@@ -22,10 +22,9 @@ import {
   type SaveBlockInput,
 } from "@qos/store";
 import { open } from "lmdb";
-import { bench, describe } from "vitest";
+import { afterAll, bench, describe } from "vitest";
 
 const dir = mkdtempSync(join(tmpdir(), "qos-store-bench-"));
-process.on("exit", () => rmSync(dir, { recursive: true, force: true }));
 
 const cpu = cpus();
 console.log(
@@ -117,10 +116,11 @@ describe("LMDB: one synced transaction per block", () => {
   });
 });
 
-process.on("beforeExit", () => {
+afterAll(async () => {
   wal.close();
   closeSync(rawFd);
   closeSync(rawFd2);
-  void db.close();
-  void rawEnv.close();
+  await db.close();
+  await rawEnv.close();
+  rmSync(dir, { recursive: true, force: true });
 });

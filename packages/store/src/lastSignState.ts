@@ -2,7 +2,8 @@
 // last signed (height, round, step) with its signature, in priv_validator_state.json, made
 // durable before a new signature is handed out.
 
-import { existsSync, readFileSync, statSync, unlinkSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, statSync, unlinkSync } from "node:fs";
+import { dirname } from "node:path";
 import { equalBytes, fromBase64, fromHex, QosError, toBase64, toHex, utf8Encode } from "@qos/types";
 import { saveFileDurably } from "./durableFile.ts";
 import { assertHeight } from "./heightKey.ts";
@@ -97,6 +98,7 @@ export function openLastSignState(
       );
     }
     state = INITIAL;
+    mkdirSync(dirname(path), { recursive: true });
     saveFileDurably(path, utf8Encode(encodeLastSignState(state)));
   } else {
     if (!statSync(path).isFile()) {

@@ -87,9 +87,11 @@ describe("last sign state file", () => {
   });
 
   test("a missing file is an error unless creating a new validator", () => {
-    const path = join(tempDir(), "priv_validator_state.json");
+    const path = join(tempDir(), "data", "priv_validator_state.json");
     expect(() => openLastSignState(path)).toThrow(code("last_sign_state_missing"));
     expect(existsSync(path)).toBe(false);
+    expect(openLastSignState(path, { createIfMissing: true }).current().height).toBe(0n);
+    expect(existsSync(path)).toBe(true);
   });
 
   test("a corrupt file is a clear error, never a silent reset", () => {
