@@ -4,6 +4,7 @@ export * from "./blockExecutor.ts";
 export * from "./chainState.ts";
 export * from "./config.ts";
 export * from "./consensusHost.ts";
+export * from "./dataDirLock.ts";
 export * from "./events/eventBus.ts";
 export * from "./events/query.ts";
 export {

@@ -38,6 +38,7 @@ import {
   createConsensusHost,
   systemClock,
 } from "./consensusHost.ts";
+import { lockDataDir } from "./dataDirLock.ts";
 import { createEventBus } from "./events/eventBus.ts";
 import { type GenesisDoc, loadGenesis } from "./genesis.ts";
 import { handshake } from "./handshake.ts";
@@ -117,6 +118,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
 
   try {
     mkdirSync(paths.dataDir, { recursive: true, mode: 0o700 });
+    closers.push(lockDataDir(paths.dataDir));
     const registry = new Registry();
     registry.setDefaultLabels({ chain_id: genesis.chainId });
     collectDefaultMetrics({ register: registry });
