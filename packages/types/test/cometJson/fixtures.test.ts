@@ -138,7 +138,10 @@ describe("CometBFT fixtures (height 12)", () => {
           round: BigInt(commit.round),
           blockId: {
             hash: commit.blockId?.hash ?? new Uint8Array(),
-            partSetHeader: commit.blockId?.partSetHeader ?? {},
+            partSetHeader: {
+              total: commit.blockId?.partSetHeader?.total ?? 0,
+              hash: commit.blockId?.partSetHeader?.hash ?? new Uint8Array(),
+            },
           },
           ...(sig.timestamp === undefined ? {} : { timestamp: sig.timestamp }),
           chainId: header.chainId,

@@ -16,6 +16,7 @@ import {
   consensusParamsFromJson,
   consensusParamsToJson,
   createBlock,
+  createBlockID,
   createBlockMeta,
   createCommit,
   createDuplicateVoteEvidence,
@@ -377,7 +378,7 @@ describe("Vote and DuplicateVoteEvidence", () => {
     validatorIndex: 3,
     signature: new Uint8Array(64).fill(1),
   });
-  const voteB = createVote({ ...voteA, blockId: {} });
+  const voteB = createVote({ ...voteA, blockId: createBlockID() });
 
   it("a vote prints numbers for type/round/index and null for absent bytes", () => {
     expect(voteToJson(voteA)).toEqual({
