@@ -31,13 +31,21 @@ for (const [key, entry] of Object.entries(lock.packages)) {
     if (suffix === undefined) continue;
     const at = key === "" ? "node_modules/" : `${key}/node_modules/`;
     const hoisted = `node_modules/${dep}`;
-    if (lock.packages[`${at}${dep}`] !== undefined || lock.packages[hoisted] !== undefined) continue;
-    lock.packages[hoisted] = { version, ...PLATFORMS[suffix], ...(entry.dev ? { dev: true } : {}), optional: true };
+    if (lock.packages[`${at}${dep}`] !== undefined || lock.packages[hoisted] !== undefined)
+      continue;
+    lock.packages[hoisted] = {
+      version,
+      ...PLATFORMS[suffix],
+      ...(entry.dev ? { dev: true } : {}),
+      optional: true,
+    };
     added++;
   }
 }
 lock.packages = Object.fromEntries(
-  Object.entries(lock.packages).sort(([a], [b]) => (a === "" ? -1 : b === "" ? 1 : a < b ? -1 : a > b ? 1 : 0)),
+  Object.entries(lock.packages).sort(([a], [b]) =>
+    a === "" ? -1 : b === "" ? 1 : a < b ? -1 : a > b ? 1 : 0,
+  ),
 );
 writeFileSync(path, `${JSON.stringify(lock, null, 2)}\n`);
 process.stdout.write(`added ${added} platform entries to package-lock.json\n`);
