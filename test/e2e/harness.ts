@@ -16,7 +16,10 @@ export function makeTempDir(prefix: string): { path: string; remove(): void } {
 
 /** Runs the CLI to completion and returns stdout; throws with stderr on a non-zero exit. */
 export function qos(args: readonly string[]): string {
-  return execFileSync(process.execPath, [CLI, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  return execFileSync(process.execPath, [CLI, ...args], {
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  });
 }
 
 /** A free TCP port on 127.0.0.1 (bound then released). */
@@ -42,7 +45,11 @@ export interface RunningNode {
   stop(): Promise<number | null>;
 }
 
-export function startNode(home: string, rpcPort: number, extraArgs: readonly string[] = []): RunningNode {
+export function startNode(
+  home: string,
+  rpcPort: number,
+  extraArgs: readonly string[] = [],
+): RunningNode {
   const proc = spawn(
     process.execPath,
     [CLI, "start", "--home", home, "--rpc.laddr", `tcp://127.0.0.1:${rpcPort}`, ...extraArgs],
@@ -71,14 +78,19 @@ export function startNode(home: string, rpcPort: number, extraArgs: readonly str
   };
 }
 
-export async function rpcCall<T = unknown>(base: string, method: string, params: Record<string, unknown> = {}): Promise<T> {
+export async function rpcCall<T = unknown>(
+  base: string,
+  method: string,
+  params: Record<string, unknown> = {},
+): Promise<T> {
   const res = await fetch(base, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
   });
   const body = (await res.json()) as { result?: T; error?: { message: string; data?: string } };
-  if (body.error !== undefined) throw new Error(`${method}: ${body.error.message} ${body.error.data ?? ""}`);
+  if (body.error !== undefined)
+    throw new Error(`${method}: ${body.error.message} ${body.error.data ?? ""}`);
   return body.result as T;
 }
 
@@ -87,7 +99,11 @@ export async function sleep(ms: number): Promise<void> {
 }
 
 /** Polls `check` until it returns a value (not undefined) or the deadline passes. */
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  timeoutMs = 30_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
@@ -107,11 +123,19 @@ export async function latestHeight(base: string): Promise<bigint> {
   return BigInt(st.sync_info.latest_block_height);
 }
 
-export async function waitForHeight(base: string, height: bigint, timeoutMs = 30_000): Promise<bigint> {
-  return await waitFor(`height ${height} at ${base}`, async () => {
-    const h = await latestHeight(base);
-    return h >= height ? h : undefined;
-  }, timeoutMs);
+export async function waitForHeight(
+  base: string,
+  height: bigint,
+  timeoutMs = 30_000,
+): Promise<bigint> {
+  return await waitFor(
+    `height ${height} at ${base}`,
+    async () => {
+      const h = await latestHeight(base);
+      return h >= height ? h : undefined;
+    },
+    timeoutMs,
+  );
 }
 
 export function gitRoot(): string {
