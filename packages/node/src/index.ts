@@ -20,7 +20,6 @@ export type { IndexEvent, IndexEventAttribute } from "./indexer/eventIndex.ts";
 export * from "./indexer/indexer.ts";
 export * from "./keyFiles.ts";
 export * from "./logger.ts";
-export * from "./mempool/computeProtoSizeForTxs.ts";
 export * from "./mempool/mempool.ts";
 export * from "./mempool/mempoolMetrics.ts";
 export * from "./mempool/txCache.ts";

@@ -11,6 +11,7 @@ export * from "./cometJson/paramsJson.ts";
 export * from "./cometJson/timeJson.ts";
 export * from "./cometJson/validatorJson.ts";
 export * from "./cometJson/voteJson.ts";
+export * from "./computeProtoSizeForTxs.ts";
 export * from "./errors.ts";
 export * from "./gen/qos/node/v1/state_pb.ts";
 export * from "./gen/tendermint/abci/types_pb.ts";

@@ -4,7 +4,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { concatBytes, QosError, toBase64, utf8Encode } from "@qos/types";
+import { computeProtoSizeForTxs, concatBytes, QosError, toBase64, utf8Encode } from "@qos/types";
 import { open, type RootDatabase } from "lmdb";
 import type {
   Application,
@@ -386,8 +386,7 @@ export function createKvStoreApp(opts: KvStoreOptions): KvStoreApp {
       let bytes = 0n;
       for (const tx of req.txs) {
         if (!parseKvTx(tx).ok) continue;
-        // Counted as CometBFT's ComputeProtoSizeForTxs: field tag, length varint, bytes.
-        const size = BigInt(1 + uvarintLength(tx.length) + tx.length);
+        const size = BigInt(computeProtoSizeForTxs([tx]));
         if (bytes + size > req.maxTxBytes) break;
         bytes += size;
         txs.push(tx);
@@ -569,10 +568,4 @@ export function createKvStoreApp(opts: KvStoreOptions): KvStoreApp {
     },
   };
   return app;
-}
-
-function uvarintLength(n: number): number {
-  let len = 1;
-  for (let v = n; v >= 0x80; v = Math.floor(v / 0x80)) len++;
-  return len;
 }

@@ -2,7 +2,7 @@
 // entries keyed by (tag, value, position), an event-type index, and per-condition scans.
 
 import { createHash } from "node:crypto";
-import { utf8Decode, utf8Encode } from "@qos/types";
+import { concatBytes, utf8Decode, utf8Encode } from "@qos/types";
 import type { Database } from "lmdb";
 import {
   type CompiledCondition,
@@ -63,18 +63,6 @@ export function keyPart(text: string): Uint8Array {
   return out;
 }
 
-export function concat(parts: readonly Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
-}
-
 /** Big-endian unsigned encoding of a position in `width` bytes. */
 export function encodePosition(pos: bigint, width: number): Uint8Array {
   const out = new Uint8Array(width);
@@ -101,7 +89,7 @@ function prefixEnd(prefix: Uint8Array): Uint8Array {
       return end.slice(0, i + 1);
     }
   }
-  return concat([prefix, new Uint8Array([0xff])]);
+  return concatBytes(prefix, new Uint8Array([0xff]));
 }
 
 export function* scanPrefix(
@@ -129,7 +117,7 @@ export interface IndexSpace {
 export const MAX_INT64 = 2n ** 63n - 1n;
 
 export function primaryKey(space: IndexSpace, pos: bigint): Uint8Array {
-  return concat([new Uint8Array([PREFIX_PRIMARY]), encodePosition(pos, space.posWidth)]);
+  return concatBytes(new Uint8Array([PREFIX_PRIMARY]), encodePosition(pos, space.posWidth));
 }
 
 /** Writes the event entries of one item; call inside an LMDB transaction. */
@@ -148,14 +136,19 @@ export function putEvents(
       const composite = `${event.type}.${attr.key}`;
       if (reserved.includes(composite)) continue;
       space.db.put(
-        concat([new Uint8Array([PREFIX_EVENT]), keyPart(composite), keyPart(attr.value), posBytes]),
+        concatBytes(
+          new Uint8Array([PREFIX_EVENT]),
+          keyPart(composite),
+          keyPart(attr.value),
+          posBytes,
+        ),
         utf8Encode(attr.value),
       );
       types.add(eventTypeOfKey(composite));
     }
   }
   for (const type of types) {
-    space.db.put(concat([new Uint8Array([PREFIX_TYPE]), keyPart(type), posBytes]), MARK);
+    space.db.put(concatBytes(new Uint8Array([PREFIX_TYPE]), keyPart(type), posBytes), MARK);
   }
 }
 
@@ -267,10 +260,10 @@ export function positionsMatching(
   } else {
     out = new Set<bigint>();
     const operand = c.condition.operand;
-    const tagPrefix = concat([new Uint8Array([PREFIX_EVENT]), keyPart(c.tag)]);
+    const tagPrefix = concatBytes(new Uint8Array([PREFIX_EVENT]), keyPart(c.tag));
     const exactText =
       c.condition.op === "=" && operand?.type === "string" ? operand.text : undefined;
-    const prefix = exactText === undefined ? tagPrefix : concat([tagPrefix, keyPart(exactText)]);
+    const prefix = exactText === undefined ? tagPrefix : concatBytes(tagPrefix, keyPart(exactText));
     if (
       exactText !== undefined &&
       candidates !== undefined &&
@@ -278,7 +271,8 @@ export function positionsMatching(
     ) {
       // Few candidates: probe their exact keys instead of scanning every entry of the value.
       for (const pos of candidates) {
-        if (space.db.doesExist(concat([prefix, encodePosition(pos, space.posWidth)]))) out.add(pos);
+        if (space.db.doesExist(concatBytes(prefix, encodePosition(pos, space.posWidth))))
+          out.add(pos);
       }
     } else {
       for (const { key, value } of scanPrefix(space.db, prefix)) {
@@ -293,7 +287,7 @@ export function positionsMatching(
     if (c.tag === space.ownType) {
       for (const pos of candidates ?? allPositions(space)) out.add(pos);
     } else {
-      const prefix = concat([new Uint8Array([PREFIX_TYPE]), keyPart(c.tag)]);
+      const prefix = concatBytes(new Uint8Array([PREFIX_TYPE]), keyPart(c.tag));
       for (const { key } of scanPrefix(space.db, prefix)) {
         const pos = positionAtEnd(key, space.posWidth);
         if (candidates === undefined || candidates.has(pos)) out.add(pos);
@@ -315,7 +309,7 @@ function boundedCount(space: IndexSpace, c: CompiledCondition, limit: number): n
   const operand = c.condition.operand;
   if (c.condition.op !== "=" || operand?.type !== "string" || c.tag === space.heightTag)
     return limit;
-  const prefix = concat([new Uint8Array([PREFIX_EVENT]), keyPart(c.tag), keyPart(operand.text)]);
+  const prefix = concatBytes(new Uint8Array([PREFIX_EVENT]), keyPart(c.tag), keyPart(operand.text));
   let n = 0;
   for (const _ of space.db.getKeys({ start: prefix, end: prefixEnd(prefix), limit })) n++;
   return n;

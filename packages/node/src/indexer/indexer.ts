@@ -1,7 +1,16 @@
 // The tx and block indexer (CometBFT `state/txindex/kv`, `state/indexer/block/kv`) on two LMDB
 // sub-databases: tx results by hash, positions by (height, index), event attributes for search.
 
-import { equalBytes, err, fromHex, ok, QosError, type Result, toHex } from "@qos/types";
+import {
+  concatBytes,
+  equalBytes,
+  err,
+  fromHex,
+  ok,
+  QosError,
+  type Result,
+  toHex,
+} from "@qos/types";
 import type { Database, RootDatabase } from "lmdb";
 import type { Logger } from "pino";
 import { parseQuery, type Query } from "../events/query.ts";
@@ -9,7 +18,6 @@ import { type CompiledCondition, compileQuery } from "../events/queryMatch.ts";
 import {
   allPositions,
   type BinaryDb,
-  concat,
   encodePosition,
   type IndexEvent,
   type IndexSpace,
@@ -124,7 +132,7 @@ function encodeRecord(e: TxIndexEntry): Uint8Array {
   view.setUint32(8, e.index);
   view.setUint32(12, e.code ?? 0);
   view.setUint32(16, e.txBytes.length);
-  return concat([head, e.txBytes, e.resultBytes]);
+  return concatBytes(head, e.txBytes, e.resultBytes);
 }
 
 function decodeRecord(hash: Uint8Array, bytes: Uint8Array): IndexedTx {
@@ -198,7 +206,7 @@ export function createIndexer(opts: IndexerOptions, deps: IndexerDeps): Indexer 
   };
 
   function recordKey(hash: Uint8Array): Uint8Array {
-    return concat([new Uint8Array([PREFIX_RECORD]), hash]);
+    return concatBytes(new Uint8Array([PREFIX_RECORD]), hash);
   }
 
   function loadTx(hash: Uint8Array): IndexedTx | undefined {

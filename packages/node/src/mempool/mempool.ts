@@ -3,8 +3,7 @@
 
 import type { Application, CheckTxResponse, ExecTxResult } from "@qos/app";
 import { sha256 } from "@qos/crypto";
-import { err, ok, QosError, type Result, toHex } from "@qos/types";
-import { computeProtoSizeForTxs } from "./computeProtoSizeForTxs.ts";
+import { computeProtoSizeForTxs, err, ok, QosError, type Result, toHex } from "@qos/types";
 import type { MempoolMetrics } from "./mempoolMetrics.ts";
 import { createTxCache } from "./txCache.ts";
 

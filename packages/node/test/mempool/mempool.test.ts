@@ -7,12 +7,11 @@ import {
   type ValidatorUpdate,
 } from "@qos/app";
 import { sha256 } from "@qos/crypto";
-import { DataSchema, utf8Encode } from "@qos/types";
+import { computeProtoSizeForTxs, DataSchema, utf8Encode } from "@qos/types";
 import fc from "fast-check";
 import { pino } from "pino";
 import { Registry } from "prom-client";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { computeProtoSizeForTxs } from "../../src/mempool/computeProtoSizeForTxs.ts";
 import { createMempool, type Mempool, type MempoolOptions } from "../../src/mempool/mempool.ts";
 import { createMempoolMetrics } from "../../src/mempool/mempoolMetrics.ts";
 import { createTxCache } from "../../src/mempool/txCache.ts";
