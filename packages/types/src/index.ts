@@ -27,3 +27,6 @@ export * from "./gen/tendermint/version/types_pb.ts";
 export * from "./typesError.ts";
 export * from "./wireConstructors.ts";
 export * from "./wireMessage.ts";
+// Consensus reactor messages share names with tendermint.types (Proposal, Vote): namespaced.
+export * as consensusWire from "./gen/tendermint/consensus/types_pb.ts";
+export * from "./gen/tendermint/libs/bits/types_pb.ts";
