@@ -26,6 +26,7 @@ import {
   verifySignature,
   verifyVoteSignature,
   voteSignBytes,
+  votesFor,
 } from "@qos/consensus";
 import { ed25519Sign } from "@qos/crypto";
 import {
@@ -38,6 +39,7 @@ import {
 } from "@qos/store";
 import {
   type Block,
+  type BlockID,
   BlockIDFlag,
   BlockPartMessageSchema,
   BlockSchema,
@@ -122,6 +124,10 @@ export interface ConsensusHostDeps {
   readonly onTxsAvailable?: (cb: () => void) => () => void;
   /** App hash in the header of the last committed block (for needProofBlock after a restart). */
   readonly lastBlockAppHash?: Uint8Array;
+  /** Tells the p2p layer about a peer that sent something invalid. */
+  readonly reportPeer?: PeerOffenceReport;
+  /** Two conflicting votes by one validator (for the evidence pool). */
+  readonly onConflictingVotes?: (voteA: Vote, voteB: Vote) => void;
 }
 
 /** The signed wire message a core vote or proposal carries. */
@@ -134,13 +140,46 @@ type HostInput =
   | { kind: "timeout"; step: TimeoutStep; height: bigint; round: number; durationMs: number }
   | { kind: "startHeight"; height: bigint };
 
-interface PendingProposal {
-  readonly proposal: Proposal;
+/** The parts of one block being received at this height. */
+interface PartCollector {
+  readonly blockId: BlockID;
+  /** The signed proposal, or null for a block we only know from +2/3 precommits (catch-up). */
+  readonly proposal: Proposal | null;
+  readonly round: number;
   readonly parts: Map<number, Part>;
   done: boolean;
 }
 
+/** What the consensus reactor gossips: the current height's proposals, parts and votes. */
+export interface GossipView {
+  readonly height: bigint;
+  readonly round: number;
+  /** 1 propose, 2 prevote, 3 precommit, 4 commit (0 before the height started). */
+  readonly step: number;
+  readonly proposals: readonly { readonly proposal: Proposal; readonly parts: readonly Part[] }[];
+  readonly votes: readonly Vote[];
+  /** The precommits of the last height (the next block's LastCommit). */
+  readonly lastCommit: Commit;
+}
+
+/** How a peer misbehaved, as the p2p layer scores it. */
+export type PeerOffenceReport = (
+  peer: string,
+  offence: "invalid" | "malformed",
+  reason: string,
+) => void;
+
+/** Messages held for the next height at most (votes of a few rounds of a large set). */
+const MAX_HELD_MESSAGES = 10_000;
+
 const STEP_NUMBER: Record<TimeoutStep, number> = { propose: 1, prevote: 2, precommit: 3 };
+const STEP_OF_ROUND_STEP: Record<string, number> = {
+  unstarted: 0,
+  propose: 1,
+  prevote: 2,
+  precommit: 3,
+  commit: 4,
+};
 const STEP_NAME: Record<number, TimeoutStep> = { 1: "propose", 2: "prevote", 3: "precommit" };
 
 function msToTimestamp(ms: number): Timestamp {
@@ -186,6 +225,10 @@ export interface ConsensusHost {
   roundState(): { height: bigint; round: number; step: string };
   /** Resolves when the chain has committed `height` (or rejects when the host stops). */
   waitForHeight(height: bigint): Promise<void>;
+  /** What the consensus reactor gossips to peers. */
+  gossipView(): GossipView;
+  /** Called after every handled input (the reactor then gossips what changed). */
+  onChange(listener: () => void): () => void;
 }
 
 export function createConsensusHost(
@@ -207,7 +250,9 @@ export function createConsensusHost(
   /** Blocks known at this height by value id. */
   let blocks = new Map<ValueId, ProposalBlock>();
   /** Proposals (with their arriving parts) at this height, by round. */
-  let pending = new Map<number, PendingProposal>();
+  let pending = new Map<number, PartCollector>();
+  /** Blocks +2/3 precommitted that we have no proposal for, by round (consensus/state.go enterCommit). */
+  let committedBlocks = new Map<number, PartCollector>();
   /** Messages for the next height, held until we get there (CometBFT keeps them in peers' state). */
   let future: HostInput[] = [];
   let replaying = false;
@@ -221,6 +266,7 @@ export function createConsensusHost(
   const heightWaiters: { height: bigint; resolve: () => void; reject: (e: Error) => void }[] = [];
 
   const queue: HostInput[] = [];
+  const changeListeners = new Set<() => void>();
   let draining: Promise<void> | null = null;
 
   function ownIndex(): number | null {
@@ -248,6 +294,7 @@ export function createConsensusHost(
         const input = queue.shift() as HostInput;
         try {
           await handle(input);
+          for (const l of changeListeners) l();
         } catch (e) {
           // A broken invariant (app failure, store failure, double-sign refusal of our own
           // core) must halt consensus loudly rather than continue in an unknown state.
@@ -376,6 +423,11 @@ export function createConsensusHost(
     }
   }
 
+  /** Keeps a message for the next height; bounded, so a flooding peer cannot exhaust memory. */
+  function holdForNextHeight(input: HostInput): void {
+    if (future.length < MAX_HELD_MESSAGES) future.push(input);
+  }
+
   async function startHeight(): Promise<void> {
     if (startedHeight) return;
     startedHeight = true;
@@ -423,6 +475,7 @@ export function createConsensusHost(
       case "decide":
         return await decide(out.round, out.value, out.precommits);
       case "evidence":
+        deps.onConflictingVotes?.(out.voteA.signed as Vote, out.voteB.signed as Vote);
         log.warn(
           {
             height: String(out.voteA.height),
@@ -502,6 +555,8 @@ export function createConsensusHost(
       walWrite({ kind: "blockPart", height, round, part, peer: "" }, false);
     if (!replaying) wal.sync();
     pending.set(round, {
+      blockId: sealed.blockId,
+      round,
       proposal,
       parts: new Map(sealed.partSet.parts.map((p) => [p.index, p])),
       done: true,
@@ -579,7 +634,7 @@ export function createConsensusHost(
   async function onProposal(input: { proposal: Proposal; peer: string }): Promise<void> {
     const p = input.proposal;
     if (p.height === height + 1n || (p.height === height && !startedHeight)) {
-      future.push({ kind: "proposal", ...input });
+      holdForNextHeight({ kind: "proposal", ...input });
       return;
     }
     if (p.height !== height || p.round < 0 || pending.has(p.round)) return;
@@ -596,10 +651,18 @@ export function createConsensusHost(
     if (proposer === undefined) return;
     if (!verifySignature(proposer.pubKey, proposalSignBytes(state.chainId, p), p.signature)) {
       log.debug({ peer: input.peer, round: p.round }, "proposal with an invalid signature");
+      if (input.peer !== "")
+        deps.reportPeer?.(input.peer, "invalid", "proposal with an invalid signature");
       return;
     }
     walWrite({ kind: "proposal", ...input }, input.peer === "");
-    pending.set(p.round, { proposal: p, parts: new Map(), done: false });
+    pending.set(p.round, {
+      blockId: p.blockId,
+      round: p.round,
+      proposal: p,
+      parts: new Map(),
+      done: false,
+    });
   }
 
   async function onBlockPart(input: {
@@ -609,65 +672,109 @@ export function createConsensusHost(
     peer: string;
   }): Promise<void> {
     if (input.height !== height) return;
-    const pp = pending.get(input.round);
-    const header = pp?.proposal.blockId?.partSetHeader;
-    if (pp === undefined || pp.done || header === undefined || pp.parts.has(input.part.index))
-      return;
-    if (!verifyPart(input.part, header).ok) return;
+    const collector = [pending.get(input.round), committedBlocks.get(input.round)].find(
+      (c) =>
+        c !== undefined &&
+        !c.done &&
+        !c.parts.has(input.part.index) &&
+        c.blockId.partSetHeader !== undefined &&
+        verifyPart(input.part, c.blockId.partSetHeader).ok,
+    );
+    if (collector === undefined) return;
     walWrite({ kind: "blockPart", ...input }, false);
-    pp.parts.set(input.part.index, input.part);
-    if (pp.parts.size < header.total) return;
-    pp.done = true;
-    const ordered = [...pp.parts.values()].sort((a, b) => a.index - b.index);
+    collector.parts.set(input.part.index, input.part);
+    if (collector.parts.size < (collector.blockId.partSetHeader?.total ?? 0)) return;
+    collector.done = true;
+    const ordered = [...collector.parts.values()].sort((a, b) => a.index - b.index);
     const decoded = decodeWireMessage(BlockSchema, joinParts(ordered));
-    const p = pp.proposal;
-    const value = blockIdKey(p.blockId);
+    const value = blockIdKey(collector.blockId);
     let valid = false;
     if (decoded.ok) {
       const sealed = sealBlock(decoded.value);
       if (blockIdKey(sealed.blockId) === value) {
         blocks.set(value, sealed);
         const v = executor.validateBlock(state, decoded.value);
-        if (v.ok) valid = await executor.processProposal(state, sealed);
-        else
+        if (!v.ok) {
           log.info(
-            { height: String(height), round: p.round, reason: v.error.message },
+            { height: String(height), round: collector.round, reason: v.error.message },
             "invalid proposal block",
           );
+        } else if (collector.proposal === null) {
+          // +2/3 precommitted it: the app's ProcessProposal verdict no longer matters.
+          valid = true;
+        } else {
+          valid = await executor.processProposal(state, sealed);
+        }
       }
     }
-    const proposer = validatorPowers(validators).proposer(p.round);
+    if (!valid && input.peer !== "")
+      deps.reportPeer?.(input.peer, "invalid", "invalid block in proposal");
+    const proposer = validatorPowers(validators).proposer(collector.round);
+    const signed =
+      collector.proposal ??
+      createProposal({
+        type: SignedMsgType.PROPOSAL,
+        height,
+        round: collector.round,
+        polRound: -1,
+        blockId: collector.blockId,
+      });
     await step({
       type: "proposal",
       proposal: {
         height,
-        round: p.round,
-        polRound: p.polRound,
+        round: collector.round,
+        polRound: signed.polRound,
         value,
         validatorIndex: proposer,
         valid,
-        signed: p,
+        signed,
       },
+    });
+  }
+
+  /** A +2/3 precommit for a block we lack: collect its parts from peers, like a proposal. */
+  function expectCommittedBlock(round: number): void {
+    const quorum = driver.state.votes.rounds.get(round)?.precommit.quorum;
+    const value = quorum?.value;
+    if (value === undefined || value === null || blocks.has(value) || committedBlocks.has(round))
+      return;
+    const vote = votesFor(driver.state.votes, round, "precommit", value)[0]?.signed as
+      | Vote
+      | undefined;
+    if (vote?.blockId === undefined) return;
+    committedBlocks.set(round, {
+      blockId: vote.blockId,
+      round,
+      proposal: null,
+      parts: new Map(),
+      done: false,
     });
   }
 
   async function onVote(input: { vote: Vote; peer: string }): Promise<void> {
     const v = input.vote;
     if (v.height === height + 1n || (v.height === height && !startedHeight)) {
-      future.push({ kind: "vote", ...input });
+      holdForNextHeight({ kind: "vote", ...input });
       return;
     }
     if (v.height === height - 1n && v.type === SignedMsgType.PRECOMMIT) {
       addLateCommitVote(v);
       return;
     }
-    if (v.height !== height || !validateVote(v).ok) return;
+    if (v.height !== height) return;
+    const basic = validateVote(v);
     const val = validators.getByIndex(v.validatorIndex);
-    if (val === undefined || !verifyVoteSignature(state.chainId, v, val).ok) {
-      log.debug(
-        { peer: input.peer, index: v.validatorIndex },
-        "vote with an invalid signature or validator",
-      );
+    const verified = !basic.ok
+      ? basic
+      : val === undefined
+        ? null
+        : verifyVoteSignature(state.chainId, v, val);
+    if (verified === null || !verified.ok) {
+      const reason =
+        verified === null ? `no validator at index ${v.validatorIndex}` : verified.error.message;
+      log.debug({ peer: input.peer, index: v.validatorIndex, reason }, "dropped an invalid vote");
+      if (input.peer !== "") deps.reportPeer?.(input.peer, "invalid", `vote: ${reason}`);
       return;
     }
     walWrite({ kind: "vote", ...input }, input.peer === "");
@@ -683,6 +790,7 @@ export function createConsensusHost(
         signed: v,
       },
     });
+    if (v.type === SignedMsgType.PRECOMMIT) expectCommittedBlock(v.round);
   }
 
   /** A precommit for the last height that arrived after we decided: add it to the next LastCommit. */
@@ -778,6 +886,7 @@ export function createConsensusHost(
     driver = createConsensusDriver<Signed>({ timeouts: opts.timeouts });
     blocks = new Map();
     pending = new Map();
+    committedBlocks = new Map();
     startedHeight = false;
     if (replaying) return;
     const wait = opts.skipTimeoutCommit && haveAllPrecommits ? 0 : opts.timeoutCommitMs;
@@ -847,6 +956,31 @@ export function createConsensusHost(
     },
     state: () => state,
     roundState: () => ({ height, round: driver.state.round, step: driver.state.step }),
+    gossipView() {
+      const votes: Vote[] = [];
+      for (const rv of driver.state.votes.rounds.values()) {
+        for (const tally of [rv.prevote, rv.precommit]) {
+          for (const byValue of tally.votesByValue.values()) {
+            for (const v of byValue.values()) votes.push(v.signed as Vote);
+          }
+        }
+      }
+      const proposals = [...pending.values()]
+        .filter((c): c is PartCollector & { proposal: Proposal } => c.proposal !== null)
+        .map((c) => ({ proposal: c.proposal, parts: [...c.parts.values()] }));
+      return {
+        height,
+        round: driver.state.round,
+        step: STEP_OF_ROUND_STEP[driver.state.step] ?? 0,
+        proposals,
+        votes,
+        lastCommit: lastCommitVotes,
+      };
+    },
+    onChange(listener) {
+      changeListeners.add(listener);
+      return () => changeListeners.delete(listener);
+    },
     waitForHeight(h) {
       if (state.lastBlockHeight >= h) return Promise.resolve();
       return new Promise((resolve, reject) => heightWaiters.push({ height: h, resolve, reject }));
