@@ -6,6 +6,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { type ValidatorSet, validatorFromProto, validatorSetFromValidators } from "@qos/consensus";
+import { validatorFromJson } from "@qos/types";
+import WebSocket from "ws";
 
 export const CLI = resolve(import.meta.dirname, "../../packages/cli/dist/main.js");
 
@@ -140,4 +143,261 @@ export async function waitForHeight(
 
 export function gitRoot(): string {
   return resolve(import.meta.dirname, "../..");
+}
+
+// ---- Single-node chains and raw JSON-RPC (the RPC e2e tests; usable by any e2e test) ------
+
+export interface SingleNodeChain {
+  readonly home: string;
+  readonly chainId: string;
+  readonly node: RunningNode;
+  /** `http://127.0.0.1:<port>`. */
+  readonly rpc: string;
+  /** `ws://127.0.0.1:<port>` (cosmjs appends `/websocket`). */
+  readonly ws: string;
+  /** Stops the node (SIGTERM, SIGKILL if it hangs) and removes the home. Idempotent. */
+  close(): Promise<void>;
+}
+
+/**
+ * `qos init` a fresh home and `qos start` it on a free loopback port with
+ * `--consensus.timeout_commit 200ms` (plus `extraArgs`); resolves once block 1 is committed.
+ */
+export async function startSingleNodeChain(opts: {
+  readonly prefix: string;
+  readonly chainId: string;
+  readonly moniker?: string;
+  readonly extraArgs?: readonly string[];
+}): Promise<SingleNodeChain> {
+  const dir = makeTempDir(opts.prefix);
+  let node: RunningNode | undefined;
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      try {
+        if (node !== undefined) await stopOrKill(node);
+      } finally {
+        dir.remove();
+      }
+    })();
+    return closing;
+  };
+  try {
+    qos([
+      "init",
+      "--home",
+      dir.path,
+      "--chain-id",
+      opts.chainId,
+      "--moniker",
+      opts.moniker ?? "e2e",
+    ]);
+    const port = await freePort();
+    node = startNode(dir.path, port, [
+      "--consensus.timeout_commit",
+      "200ms",
+      ...(opts.extraArgs ?? []),
+    ]);
+    const started = node;
+    await waitFor("the node's first block", async () => {
+      if (started.proc.exitCode !== null || started.proc.signalCode !== null)
+        throw new Error(`node exited:\n${started.output()}`);
+      return (await latestHeight(started.rpc)) >= 1n ? true : undefined;
+    });
+    return {
+      home: dir.path,
+      chainId: opts.chainId,
+      node: started,
+      rpc: started.rpc,
+      ws: `ws://127.0.0.1:${port}`,
+      close,
+    };
+  } catch (e) {
+    const out = node?.output() ?? "";
+    await close();
+    throw new Error(`${e instanceof Error ? e.message : String(e)}\nnode output:\n${out}`);
+  }
+}
+
+/** SIGTERM, then SIGKILL if the process has not exited within `graceMs`. */
+export async function stopOrKill(node: RunningNode, graceMs = 10_000): Promise<void> {
+  if (node.proc.exitCode !== null || node.proc.signalCode !== null) return;
+  const exited = new Promise<void>((r) => node.proc.once("exit", () => r()));
+  node.proc.kill("SIGTERM");
+  const timer = setTimeout(() => node.proc.kill("SIGKILL"), graceMs);
+  try {
+    await exited;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export interface JsonRpcReply<T = unknown> {
+  /** The HTTP status. */
+  readonly status: number;
+  readonly id?: number | string | null;
+  readonly result?: T;
+  readonly error?: { readonly code: number; readonly message: string; readonly data?: string };
+}
+
+/** POSTs a raw body to the JSON-RPC endpoint and returns the status and the parsed reply. */
+export async function postRaw(base: string, body: string): Promise<JsonRpcReply> {
+  const res = await fetch(base, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body,
+  });
+  const text = await res.text();
+  return { status: res.status, ...(JSON.parse(text) as object) };
+}
+
+/** One JSON-RPC call that does not throw on an error reply (compare `rpcCall`). */
+export async function rpcReply<T = unknown>(
+  base: string,
+  method: string,
+  params: unknown = {},
+): Promise<JsonRpcReply<T>> {
+  return (await postRaw(
+    base,
+    JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+  )) as JsonRpcReply<T>;
+}
+
+/** A URI GET (`/method?name=value`), with the query string exactly as given. */
+export async function uriGet<T = unknown>(
+  base: string,
+  pathAndQuery: string,
+): Promise<JsonRpcReply<T>> {
+  const res = await fetch(`${base}/${pathAndQuery}`);
+  const text = await res.text();
+  return { status: res.status, ...(JSON.parse(text) as object) } as JsonRpcReply<T>;
+}
+
+/** Base64 of a UTF-8 string (a kvstore tx for broadcast_tx_*). */
+export function txBase64(text: string): string {
+  return Buffer.from(text, "utf8").toString("base64");
+}
+
+export interface CommittedTx {
+  readonly hash: string;
+  readonly height: bigint;
+  readonly index: number;
+  readonly code: number;
+  readonly log: string;
+}
+
+/** Polls `/tx` until the tx with this (hex) hash is indexed. */
+export async function waitForTx(base: string, hashHex: string): Promise<CommittedTx> {
+  const hash = Buffer.from(hashHex, "hex").toString("base64");
+  return await waitFor(`tx ${hashHex}`, async () => {
+    const r = await rpcReply<{
+      hash: string;
+      height: string;
+      index: number;
+      tx_result: { code?: number; log?: string };
+    }>(base, "tx", { hash });
+    if (r.result === undefined) return undefined;
+    return {
+      hash: r.result.hash,
+      height: BigInt(r.result.height),
+      index: r.result.index,
+      code: r.result.tx_result.code ?? 0,
+      log: r.result.tx_result.log ?? "",
+    };
+  });
+}
+
+/**
+ * `/validators?height=h` (all pages) as raw JSON, decoded with @qos/types and built into a
+ * @qos/consensus validator set (priorities as served). Also returns the raw entries.
+ */
+export async function validatorSetAt(
+  base: string,
+  height: bigint,
+): Promise<{
+  set: ValidatorSet;
+  raw: { voting_power: string; proposer_priority?: string; address: string }[];
+}> {
+  const raw: { voting_power: string; proposer_priority?: string; address: string }[] = [];
+  for (let page = 1; ; page++) {
+    const r = await rpcCall<{ validators: typeof raw; total: string }>(base, "validators", {
+      height: String(height),
+      page: String(page),
+      per_page: "100",
+    });
+    raw.push(...r.validators);
+    if (raw.length >= Number(r.total) || r.validators.length === 0) break;
+  }
+  const vals = raw.map((j, i) => {
+    const proto = validatorFromJson(j, `validators[${i}]`);
+    if (!proto.ok) throw proto.error;
+    const v = validatorFromProto(proto.value);
+    if (!v.ok) throw v.error;
+    return v.value;
+  });
+  const set = validatorSetFromValidators(vals);
+  if (!set.ok) throw set.error;
+  return { set: set.value, raw };
+}
+
+/** A raw websocket JSON-RPC session on `<ws>/websocket` (no client library in between). */
+export interface WsSession {
+  /** Sends a text frame as is (need not be valid JSON). */
+  send(text: string): void;
+  /** The next message (oldest first) that `match` accepts; earlier unmatched ones stay queued. */
+  next<T = JsonRpcReply>(what: string, match: (msg: JsonRpcReply) => boolean): Promise<T>;
+  /** Sends a request and waits for the reply with its id. */
+  call<T = unknown>(id: number, method: string, params?: unknown): Promise<JsonRpcReply<T>>;
+  close(): Promise<void>;
+}
+
+export async function openWsSession(wsBase: string): Promise<WsSession> {
+  const ws = new WebSocket(`${wsBase}/websocket`);
+  const inbox: JsonRpcReply[] = [];
+  const waiters = new Set<() => void>();
+  ws.on("message", (data: Buffer) => {
+    inbox.push({ status: 0, ...(JSON.parse(data.toString("utf8")) as object) });
+    for (const w of [...waiters]) w();
+  });
+  await new Promise<void>((res, rej) => {
+    ws.once("open", () => res());
+    ws.once("error", rej);
+  });
+  const next = async <T>(what: string, match: (msg: JsonRpcReply) => boolean): Promise<T> =>
+    await new Promise<T>((res, rej) => {
+      const check = () => {
+        const i = inbox.findIndex(match);
+        if (i >= 0) {
+          waiters.delete(check);
+          clearTimeout(timer);
+          res(inbox.splice(i, 1)[0] as T);
+        } else if (ws.readyState !== WebSocket.OPEN) {
+          waiters.delete(check);
+          clearTimeout(timer);
+          rej(new Error(`websocket closed while waiting for ${what}`));
+        }
+      };
+      const timer = setTimeout(() => {
+        waiters.delete(check);
+        rej(new Error(`no websocket message: ${what}`));
+      }, 20_000);
+      waiters.add(check);
+      ws.once("close", check);
+      check();
+    });
+  return {
+    send: (text) => ws.send(text),
+    next,
+    call: async <T>(id: number, method: string, params: unknown = {}) => {
+      ws.send(JSON.stringify({ jsonrpc: "2.0", id, method, params }));
+      return await next<JsonRpcReply<T>>(`reply ${id}`, (m) => m.id === id);
+    },
+    close: async () => {
+      if (ws.readyState === WebSocket.CLOSED) return;
+      await new Promise<void>((res) => {
+        ws.once("close", () => res());
+        ws.close();
+      });
+    },
+  };
 }

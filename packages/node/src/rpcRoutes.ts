@@ -110,6 +110,16 @@ export function createRpcRoutes(deps: RpcRoutesDeps): MethodRegistry {
     return height;
   }
 
+  /**
+   * rpc/core/env.go latestUncommittedHeight: /validators and /consensus_params also serve the
+   * next height (its validators and params are known once the latest block is committed).
+   */
+  function latestUncommittedHeight(): bigint {
+    const latest = blockStore.height();
+    if (latest === 0n) return 1n;
+    return deps.catchingUp() ? latest : latest + 1n;
+  }
+
   function loadDecoded<T>(
     what: string,
     bytes: Uint8Array | undefined,
@@ -381,8 +391,7 @@ export function createRpcRoutes(deps: RpcRoutesDeps): MethodRegistry {
       },
       description: "validator set at a height (paginated)",
       handler: ({ height, page, per_page }) => {
-        const latest = blockStore.height();
-        const h = resolveHeight(height, latest === 0n ? 1n : latest);
+        const h = resolveHeight(height, latestUncommittedHeight());
         const set = validatorsAt(h);
         const perPage = validatePerPage(per_page);
         const p = validatePage(page, perPage, set.size);
@@ -413,8 +422,7 @@ export function createRpcRoutes(deps: RpcRoutesDeps): MethodRegistry {
       params: { height: param.int64().optional() },
       description: "consensus params at a height",
       handler: ({ height }) => {
-        const latest = blockStore.height();
-        const h = resolveHeight(height, latest === 0n ? 1n : latest);
+        const h = resolveHeight(height, latestUncommittedHeight());
         const params = loadDecoded(
           `consensus params at ${h}`,
           stateStore.loadConsensusParams(h),
@@ -489,9 +497,12 @@ export function createRpcRoutes(deps: RpcRoutesDeps): MethodRegistry {
 
     broadcast_tx_async: defineMethod({
       params: { tx: param.bytesBase64() },
-      description: "submit a tx without waiting for CheckTx",
-      handler: ({ tx }) => {
-        void mempool.checkTx(tx);
+      description: "submit a tx without returning its CheckTx result",
+      handler: async ({ tx }) => {
+        // rpc/core/mempool.go BroadcastTxAsync: the mempool's own refusals (too large, in the
+        // cache, mempool full) are errors; the app's verdict is not returned.
+        const r = await mempool.checkTx(tx);
+        if (!r.ok) throw invalidParams(r.error.message);
         return { code: 0, data: "", log: "", codespace: "", hash: toHex(sha256(tx)) };
       },
     }),
