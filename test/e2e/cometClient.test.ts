@@ -63,6 +63,8 @@ describe("a running node through @cosmjs/tendermint-rpc", () => {
     expect(st.nodeInfo.version.startsWith("0.38.")).toBe(true);
     expect(st.nodeInfo.network).toBe(CHAIN_ID);
     expect(st.nodeInfo.moniker).toBe("e2e");
+    // The harness moved p2p.laddr to a free loopback port; status reports it.
+    expect(st.nodeInfo.listenAddr).toMatch(/^127\.0\.0\.1:\d+$/);
     expect(st.nodeInfo.other.get("tx_index")).toBe("on");
     expect(st.syncInfo.latestBlockHeight).toBeGreaterThanOrEqual(3);
     expect(st.syncInfo.latestBlockHash.length).toBe(32);
@@ -206,6 +208,59 @@ describe("a running node through @cosmjs/tendermint-rpc", () => {
     expect(results.results.length).toBe(block.block.txs.length);
     expect(results.results[found.index]?.code).toBe(0);
     expect(results.validatorUpdates).toEqual([]);
+  });
+
+  it("tx proofs of blocks with several txs verify against each block's data hash", async ({
+    annotate,
+  }) => {
+    // One HTTP batch of broadcast_tx_sync calls: the txs reach the mempool within
+    // milliseconds, so blocks with several txs (proofs with aunts) are the usual outcome.
+    const txs = Array.from({ length: 7 }, (_, i) => utf8Encode(`e2e-multi-${i}=v${i}`));
+    const res = await fetch(chain.rpc, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify(
+        txs.map((tx, i) => ({
+          jsonrpc: "2.0",
+          id: i + 1,
+          method: "broadcast_tx_sync",
+          params: { tx: Buffer.from(tx).toString("base64") },
+        })),
+      ),
+    });
+    const replies = (await res.json()) as { result?: { code: number } }[];
+    expect(replies.map((r) => r.result?.code)).toEqual(txs.map(() => 0));
+    let maxPerBlock = 0;
+    for (const tx of txs) {
+      const hash = sha256(tx);
+      const t = await waitFor("a batched tx", async () => {
+        try {
+          return await client.tx({ hash, prove: true });
+        } catch {
+          return undefined;
+        }
+      });
+      const proof = t.proof;
+      if (proof === undefined) throw new Error("no proof");
+      const block = await client.block(t.height);
+      expect(proof.proof.total).toBe(block.block.txs.length);
+      expect(proof.proof.index).toBe(t.index);
+      expect(equalBytes(block.block.txs[t.index] ?? new Uint8Array(), tx)).toBe(true);
+      maxPerBlock = Math.max(maxPerBlock, block.block.txs.length);
+      const mp = {
+        total: BigInt(proof.proof.total),
+        index: BigInt(proof.proof.index),
+        leafHash: proof.proof.leafHash,
+        aunts: [...proof.proof.aunts],
+      };
+      expect(verifyMerkleProof(mp, block.block.header.dataHash, hash)).toBe(true);
+      // The proof is bound to its position: another index does not verify.
+      if (mp.total > 1n) {
+        const moved = { ...mp, index: (mp.index + 1n) % mp.total };
+        expect(verifyMerkleProof(moved, block.block.header.dataHash, hash)).toBe(false);
+      }
+    }
+    await annotate(`7 batched txs; the fullest block held ${maxPerBlock} of them`);
   });
 
   it("broadcastTxCommit returns the committed height and the FinalizeBlock result", async () => {

@@ -2,12 +2,13 @@
 // (npm test builds first). Helpers to init homes, start/kill nodes and wait on RPC.
 
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type ValidatorSet, validatorFromProto, validatorSetFromValidators } from "@qos/consensus";
 import { validatorFromJson } from "@qos/types";
+import { parse as parseToml, stringify as stringifyToml } from "smol-toml";
 import WebSocket from "ws";
 
 export const CLI = resolve(import.meta.dirname, "../../packages/cli/dist/main.js");
@@ -53,11 +54,15 @@ export function startNode(
   rpcPort: number,
   extraArgs: readonly string[] = [],
 ): RunningNode {
-  const proc = spawn(
-    process.execPath,
-    [CLI, "start", "--home", home, "--rpc.laddr", `tcp://127.0.0.1:${rpcPort}`, ...extraArgs],
-    { stdio: ["ignore", "pipe", "pipe"] },
+  return spawnCli(
+    ["start", "--home", home, "--rpc.laddr", `tcp://127.0.0.1:${rpcPort}`, ...extraArgs],
+    rpcPort,
   );
+}
+
+/** Spawns a long-running `qos` command (start, devnet) whose RPC listens on 127.0.0.1:rpcPort. */
+export function spawnCli(args: readonly string[], rpcPort: number): RunningNode {
+  const proc = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
   proc.stdout?.on("data", (d: Buffer) => {
     out += d.toString("utf8");
@@ -192,6 +197,9 @@ export async function startSingleNodeChain(opts: {
       "--moniker",
       opts.moniker ?? "e2e",
     ]);
+    // A free loopback p2p port too, so parallel nodes never compete for 26656. Written into
+    // config.toml: the CLI's override flags do not take a section name with a digit (p2p).
+    setConfigValue(dir.path, "p2p", "laddr", `tcp://127.0.0.1:${await freePort()}`);
     const port = await freePort();
     node = startNode(dir.path, port, [
       "--consensus.timeout_commit",
@@ -217,6 +225,17 @@ export async function startSingleNodeChain(opts: {
     await close();
     throw new Error(`${e instanceof Error ? e.message : String(e)}\nnode output:\n${out}`);
   }
+}
+
+/** Sets `[section] key = value` (a string) in a home's config.toml. */
+export function setConfigValue(home: string, section: string, key: string, value: string): void {
+  const path = join(home, "config", "config.toml");
+  const config = parseToml(readFileSync(path, "utf8")) as Record<string, Record<string, unknown>>;
+  const table = config[section];
+  if (table === undefined || !(key in table))
+    throw new Error(`config.toml has no ${section}.${key}`);
+  table[key] = value;
+  writeFileSync(path, `${stringifyToml(config)}\n`);
 }
 
 /** SIGTERM, then SIGKILL if the process has not exited within `graceMs`. */
