@@ -31,7 +31,7 @@ export function parseConfigOverrides(args: readonly string[]): Record<string, st
   const overrides: Record<string, string> = {};
   for (let i = 0; i < args.length; i++) {
     const arg = args[i] as string;
-    const m = /^--([a-z_]+(?:\.[a-z_-]+)+|moniker|log_level|log_format)(?:=(.*))?$/.exec(arg);
+    const m = /^--([a-z0-9_]+(?:\.[a-z0-9_-]+)+|moniker|log_level|log_format)(?:=(.*))?$/.exec(arg);
     if (m === null) throw new Error(`unknown option: ${arg}`);
     if (m[2] !== undefined) {
       overrides[m[1] as string] = m[2];
