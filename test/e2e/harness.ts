@@ -2,12 +2,24 @@
 // (npm test builds first). Helpers to init homes, start/kill nodes and wait on RPC.
 
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type ValidatorSet, validatorFromProto, validatorSetFromValidators } from "@qos/consensus";
-import { validatorFromJson } from "@qos/types";
+import { configPaths, type HomePaths, loadConfig } from "@qos/node";
+import {
+  decodeLastSignState,
+  type LastSignStateValue,
+  scanWalSegment,
+  WAL_DEFAULTS,
+} from "@qos/store";
+import {
+  decodeWireMessage,
+  validatorFromJson,
+  type WALMessage,
+  WALMessageSchema,
+} from "@qos/types";
 import { parse as parseToml, stringify as stringifyToml } from "smol-toml";
 import WebSocket from "ws";
 
@@ -43,6 +55,8 @@ export interface RunningNode {
   readonly proc: ChildProcess;
   readonly rpc: string;
   output(): string;
+  /** Resolves with the next output line matching `pattern` (lines written after the call). */
+  nextLine(pattern: RegExp, timeoutMs?: number): Promise<string>;
   /** SIGKILL (a crash) and wait for the exit. */
   kill(): Promise<void>;
   /** SIGTERM (a clean stop) and wait for the exit code. */
@@ -64,17 +78,48 @@ export function startNode(
 export function spawnCli(args: readonly string[], rpcPort: number): RunningNode {
   const proc = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"] });
   let out = "";
-  proc.stdout?.on("data", (d: Buffer) => {
-    out += d.toString("utf8");
-  });
-  proc.stderr?.on("data", (d: Buffer) => {
-    out += d.toString("utf8");
-  });
+  const lineWaiters = new Set<{ pattern: RegExp; resolve: (line: string) => void }>();
+  const partial = { stdout: "", stderr: "" };
+  const onData = (stream: "stdout" | "stderr") => (d: Buffer) => {
+    const text = d.toString("utf8");
+    out += text;
+    if (lineWaiters.size === 0) {
+      partial[stream] = "";
+      return;
+    }
+    const lines = (partial[stream] + text).split("\n");
+    partial[stream] = lines.pop() ?? "";
+    for (const line of lines) {
+      for (const w of lineWaiters) {
+        if (w.pattern.test(line)) {
+          lineWaiters.delete(w);
+          w.resolve(line);
+        }
+      }
+    }
+  };
+  proc.stdout?.on("data", onData("stdout"));
+  proc.stderr?.on("data", onData("stderr"));
   const exited = new Promise<number | null>((r) => proc.once("exit", (code) => r(code)));
   return {
     proc,
     rpc: `http://127.0.0.1:${rpcPort}`,
     output: () => out,
+    nextLine: (pattern, timeoutMs = 30_000) =>
+      new Promise((resolveLine, reject) => {
+        const waiter = {
+          pattern,
+          resolve: (line: string) => {
+            clearTimeout(timer);
+            resolveLine(line);
+          },
+        };
+        const timer = setTimeout(() => {
+          lineWaiters.delete(waiter);
+          reject(new Error(`no output line matching ${pattern} within ${timeoutMs} ms`));
+        }, timeoutMs);
+        lineWaiters.add(waiter);
+      }),
     kill: async () => {
       proc.kill("SIGKILL");
       await exited;
@@ -90,11 +135,13 @@ export async function rpcCall<T = unknown>(
   base: string,
   method: string,
   params: Record<string, unknown> = {},
+  timeoutMs?: number,
 ): Promise<T> {
   const res = await fetch(base, {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params }),
+    ...(timeoutMs !== undefined ? { signal: AbortSignal.timeout(timeoutMs) } : {}),
   });
   const body = (await res.json()) as { result?: T; error?: { message: string; data?: string } };
   if (body.error !== undefined)
@@ -126,8 +173,13 @@ export async function waitFor<T>(
   throw new Error(`timed out waiting for ${what}${lastError ? `: ${String(lastError)}` : ""}`);
 }
 
-export async function latestHeight(base: string): Promise<bigint> {
-  const st = await rpcCall<{ sync_info: { latest_block_height: string } }>(base, "status");
+export async function latestHeight(base: string, timeoutMs?: number): Promise<bigint> {
+  const st = await rpcCall<{ sync_info: { latest_block_height: string } }>(
+    base,
+    "status",
+    {},
+    timeoutMs,
+  );
   return BigInt(st.sync_info.latest_block_height);
 }
 
@@ -148,6 +200,128 @@ export async function waitForHeight(
 
 export function gitRoot(): string {
   return resolve(import.meta.dirname, "../..");
+}
+
+// ---- Crash and restart helpers (the crash-safety test; usable by any e2e test) ------------
+
+/** A small seeded PRNG (mulberry32): the same seed gives the same sequence. */
+export interface Prng {
+  /** A float in [0, 1). */
+  next(): number;
+  /** An integer in [min, max]. */
+  int(min: number, max: number): number;
+}
+
+export function createPrng(seed: number): Prng {
+  let a = seed >>> 0;
+  const next = () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+  return { next, int: (min, max) => min + Math.floor(next() * (max - min + 1)) };
+}
+
+/** The on-disk paths of a home (from its config.toml). */
+export function nodePaths(home: string): HomePaths {
+  const config = loadConfig(home, {});
+  if (!config.ok) throw config.error;
+  return configPaths(home, config.value);
+}
+
+/** priv_validator_state.json of a home, decoded (the node must not be writing it). */
+export function readSignState(home: string): LastSignStateValue {
+  const path = nodePaths(home).signState;
+  return decodeLastSignState(readFileSync(path, "utf8"), path);
+}
+
+/** Orders two last-sign states by (height, round, step). */
+export function compareSignState(a: LastSignStateValue, b: LastSignStateValue): number {
+  if (a.height !== b.height) return a.height < b.height ? -1 : 1;
+  if (a.round !== b.round) return a.round < b.round ? -1 : 1;
+  return a.step - b.step;
+}
+
+export interface WalContents {
+  /** Every decodable `qos.node.v1.WALMessage` record, oldest first. */
+  readonly messages: WALMessage[];
+  /** #ENDHEIGHT markers, in log order. */
+  readonly endHeights: bigint[];
+  /** Records whose payload is not a WALMessage. */
+  readonly undecodable: number;
+  /** A torn tail (partial last record) the scan stopped at, if any. */
+  readonly tornTail: string | null;
+}
+
+/**
+ * Reads a stopped node's consensus WAL read-only, segment by segment (openWAL would repair a
+ * torn tail; this only reports it). Corruption before the head segment's tail throws.
+ */
+export function readWal(home: string): WalContents {
+  const dir = nodePaths(home).wal;
+  const names = readdirSync(dir)
+    .filter((n) => /^wal\.\d{10}$/.test(n))
+    .sort();
+  const messages: WALMessage[] = [];
+  const endHeights: bigint[] = [];
+  let undecodable = 0;
+  let tornTail: string | null = null;
+  names.forEach((name, i) => {
+    const scan = scanWalSegment(readFileSync(join(dir, name)), WAL_DEFAULTS.maxRecordBytes);
+    for (const r of scan.records) {
+      if (r.entry.kind === "endHeight") {
+        endHeights.push(r.entry.height);
+        continue;
+      }
+      const m = decodeWireMessage(WALMessageSchema, r.entry.payload);
+      if (m.ok) messages.push(m.value);
+      else undecodable++;
+    }
+    if (scan.problem !== null) {
+      const where = `${name} offset ${scan.problem.offset}: ${scan.problem.reason}`;
+      if (i !== names.length - 1 || !scan.problem.tornTail)
+        throw new Error(`WAL is corrupt at ${where}`);
+      tornTail = where;
+    }
+  });
+  return { messages, endHeights, undecodable, tornTail };
+}
+
+export interface BlockMetaSummary {
+  readonly height: bigint;
+  /** Upper-case hex block hash. */
+  readonly hash: string;
+  readonly numTxs: number;
+}
+
+/** Block metas of [minHeight, maxHeight] via `/blockchain` (20 per call), ascending. */
+export async function blockMetas(
+  base: string,
+  minHeight: bigint,
+  maxHeight: bigint,
+): Promise<BlockMetaSummary[]> {
+  const out: BlockMetaSummary[] = [];
+  for (let hi = maxHeight; hi >= minHeight; hi -= 20n) {
+    const lo = hi - 19n > minHeight ? hi - 19n : minHeight;
+    const res = await rpcCall<{
+      block_metas: { block_id: { hash: string }; header: { height: string }; num_txs: string }[];
+    }>(base, "blockchain", { minHeight: String(lo), maxHeight: String(hi) });
+    for (const m of res.block_metas) {
+      out.push({
+        height: BigInt(m.header.height),
+        hash: m.block_id.hash,
+        numTxs: Number(m.num_txs),
+      });
+    }
+  }
+  return out.sort((a, b) => (a.height < b.height ? -1 : a.height > b.height ? 1 : 0));
+}
+
+/** The process has exited (by itself or by a signal). */
+export function hasExited(node: RunningNode): boolean {
+  return node.proc.exitCode !== null || node.proc.signalCode !== null;
 }
 
 // ---- Single-node chains and raw JSON-RPC (the RPC e2e tests; usable by any e2e test) ------

@@ -539,7 +539,9 @@ export function createConsensusHost(
     const result = sign(SIGN_STEP.propose, round, proposalSignBytes(state.chainId, unsigned));
     if (!result.ok) {
       // The guard refuses what could double-sign (e.g. a different block after a restart).
-      log.error(
+      // During WAL replay a refusal is expected (consensus/state.go logs it only outside
+      // replayMode): the guard is past this step and the WAL holds what was signed.
+      (replaying ? log.debug.bind(log) : log.error.bind(log))(
         { height: String(height), round, reason: result.error.message },
         "refused to sign proposal",
       );
@@ -613,7 +615,7 @@ export function createConsensusHost(
       voteSignBytes(state.chainId, unsigned),
     );
     if (!result.ok) {
-      log.error(
+      (replaying ? log.debug.bind(log) : log.error.bind(log))(
         { height: String(height), round, type, reason: result.error.message },
         "refused to sign vote",
       );

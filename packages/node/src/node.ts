@@ -20,8 +20,11 @@ import {
 import {
   BLOCK_PROTOCOL,
   BlockMetaSchema,
+  BlockSchema,
   decodeWireMessage,
+  type ExecTxResult,
   ExecTxResultSchema,
+  FinalizeBlockRecordSchema,
   QosError,
   type Result,
   toHex,
@@ -43,7 +46,7 @@ import { createEventBus } from "./events/eventBus.ts";
 import { type GenesisDoc, loadGenesis } from "./genesis.ts";
 import { handshake } from "./handshake.ts";
 import { configPaths } from "./home.ts";
-import { createIndexer, type Indexer } from "./indexer/indexer.ts";
+import { type BlockIndexEntry, createIndexer, type Indexer } from "./indexer/indexer.ts";
 import { loadNodeKey, loadValidatorKey, nodeIdFromPublicKey } from "./keyFiles.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createMempool } from "./mempool/mempool.ts";
@@ -78,6 +81,75 @@ export interface RunningNode {
 function unwrap<T>(r: Result<T, QosError>): T {
   if (!r.ok) throw r.error;
   return r.value;
+}
+
+/** Indexes one block's FinalizeBlock events and tx results (one indexer transaction). */
+function indexBlockResults(
+  indexer: Indexer,
+  height: bigint,
+  txs: readonly Uint8Array[],
+  txResults: readonly ExecTxResult[],
+  events: BlockIndexEntry["events"],
+): Promise<void> {
+  return indexer.indexFinalizedBlock(
+    { height, events },
+    txs.map((tx, index) => {
+      const r = txResults[index] as ExecTxResult;
+      return {
+        height,
+        index,
+        hash: sha256(tx),
+        txBytes: tx,
+        resultBytes: toBinary(ExecTxResultSchema, r),
+        events: r.events,
+        code: r.code,
+      };
+    }),
+  );
+}
+
+/**
+ * Blocks are indexed after they are committed, so a crash can leave the newest stored blocks
+ * unindexed (a tx reported committed that `tx` no longer finds). Indexes them again from the
+ * stored blocks and FinalizeBlock results, walking down from the last block to the newest one
+ * the index holds (blocks are indexed in height order, one transaction each).
+ */
+async function catchUpIndexer(
+  indexer: Indexer,
+  blockStore: BlockStore,
+  lastHeight: bigint,
+  logger: Logger,
+): Promise<void> {
+  const base = blockStore.base();
+  let from = lastHeight + 1n;
+  while (from - 1n >= base && from - 1n > 0n && !indexer.hasBlock(from - 1n)) from--;
+  if (from > lastHeight) return;
+  for (let h = from; h <= lastHeight; h++) {
+    const blockBytes = blockStore.loadBlock(h);
+    const resultBytes = blockStore.loadResults(h);
+    const block = blockBytes === undefined ? undefined : decodeWireMessage(BlockSchema, blockBytes);
+    const record =
+      resultBytes === undefined
+        ? undefined
+        : decodeWireMessage(FinalizeBlockRecordSchema, resultBytes);
+    if (block === undefined || !block.ok || record === undefined || !record.ok) {
+      throw new QosError(
+        "handshake/corrupt",
+        `block ${h} or its FinalizeBlock results are missing or undecodable; cannot index it`,
+      );
+    }
+    await indexBlockResults(
+      indexer,
+      h,
+      block.value.data?.txs ?? [],
+      record.value.txResults,
+      record.value.events,
+    );
+  }
+  logger.info(
+    { from: String(from), to: String(lastHeight) },
+    "indexed stored blocks the tx index lacked (crash after commit)",
+  );
 }
 
 export async function startNode(opts: NodeOptions): Promise<RunningNode> {
@@ -170,6 +242,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
       const indexDb = openLmdb({ path: join(paths.dataDir, "tx_index"), maxDbs: 8 });
       closers.push(() => indexDb.close());
       indexer = createIndexer({}, { root: indexDb, logger: logger.child({ module: "indexer" }) });
+      await catchUpIndexer(indexer, blockStore, hs.state.lastBlockHeight, logger);
     }
 
     const eventBus = createEventBus(
@@ -253,23 +326,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
             const ix = indexer;
             const txs = block.data?.txs ?? [];
             indexing = indexing
-              .then(() =>
-                ix.indexFinalizedBlock(
-                  { height, events },
-                  txs.map((tx, index) => {
-                    const r = txResults[index] as (typeof txResults)[number];
-                    return {
-                      height,
-                      index,
-                      hash: sha256(tx),
-                      txBytes: tx,
-                      resultBytes: toBinary(ExecTxResultSchema, r),
-                      events: r.events,
-                      code: r.code,
-                    };
-                  }),
-                ),
-              )
+              .then(() => indexBlockResults(ix, height, txs, txResults, events))
               .catch((e: unknown) =>
                 logger.error({ err: e, height: String(height) }, "indexing failed"),
               );
