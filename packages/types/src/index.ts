@@ -30,3 +30,6 @@ export * from "./wireMessage.ts";
 // Consensus reactor messages share names with tendermint.types (Proposal, Vote): namespaced.
 export * as consensusWire from "./gen/tendermint/consensus/types_pb.ts";
 export * from "./gen/tendermint/libs/bits/types_pb.ts";
+// Mempool gossip (tendermint.mempool.Message, Txs) and QOS p2p (NodeInfo, PEX): namespaced.
+export * as mempoolWire from "./gen/tendermint/mempool/types_pb.ts";
+export * as p2pWire from "./gen/qos/p2p/v1/p2p_pb.ts";
