@@ -626,6 +626,7 @@ export function createP2PNetwork(opts: P2PNetworkOptions, deps: P2PNetworkDeps):
 
   /** Puts a connected peer's dialable address in the book (its listen address for inbound peers). */
   function rememberAddress(peer: Peer): void {
+    if (peer.kind === "seed") return; // seeds are for addresses, not for keeping
     const now = Date.now();
     if (peer.outbound) {
       const hp = multiaddrHostPort(peer.conn.remoteAddr);
