@@ -22,9 +22,19 @@ export * from "./keyFiles.ts";
 export * from "./logger.ts";
 export * from "./mempool/mempool.ts";
 export * from "./mempool/mempoolMetrics.ts";
+export * from "./mempool/mempoolReactor.ts";
 export * from "./mempool/txCache.ts";
 export * from "./node.ts";
 export * from "./nodeMetrics.ts";
+export type { P2PNodeInfo } from "./p2p/nodeInfo.ts";
+export * from "./p2p/p2pMetrics.ts";
+export * from "./p2p/p2pNetwork.ts";
+export {
+  type PeerAddress,
+  parsePeerAddress,
+  parsePeerList,
+  peerAddressToString,
+} from "./p2p/peerAddress.ts";
 export * from "./rpc/jsonEncode.ts";
 export * from "./rpc/listenAddress.ts";
 export * from "./rpc/metricsServer.ts";
