@@ -13,7 +13,7 @@ import { type Ed25519Key, nodeIdFromPublicKey } from "../keyFiles.ts";
 import type { Logger } from "../logger.ts";
 import { COMETBFT_COMPAT_VERSION, P2P_PROTOCOL } from "../version.ts";
 import { type AddrBook, createAddrBook } from "./addrBook.ts";
-import { createFrameDecoder, encodeFrame } from "./frame.ts";
+import { createFrameDecoder, encodeFrame, type FrameError } from "./frame.ts";
 import {
   decodeNodeInfo,
   encodeNodeInfo,
@@ -261,6 +261,8 @@ export function createP2PNetwork(opts: P2PNetworkOptions, deps: P2PNetworkDeps):
   const peers = new Map<NodeId, Peer>();
   const conns = new Map<string, ConnState>();
   const dialIntents = new Map<string, DialIntent>();
+  /** Node ids being dialled: one dial per node at a time, so no duplicate connection of ours. */
+  const dialingIds = new Set<NodeId>();
   const lastIp = new Map<NodeId, string>();
   const scores = createPeerScores();
   const bannedIds = createBanList();
@@ -451,9 +453,12 @@ export function createP2PNetwork(opts: P2PNetworkOptions, deps: P2PNetworkDeps):
     if (st === undefined) return;
     const peer = peers.get(st.nodeId);
     if (peer !== undefined && peer.conn.id === conn.id) removePeer(peer, "connection closed");
+    const stillThere = [...conns.values()].some((c) => c.nodeId === st.nodeId);
+    if (!stillThere && !peers.has(st.nodeId)) lastIp.delete(st.nodeId);
   }
 
-  async function readNodeInfo(stream: Stream): Promise<Uint8Array> {
+  /** The peer's NodeInfo frame, or a FrameError when it framed it badly (its fault). */
+  async function readNodeInfo(stream: Stream): Promise<Uint8Array | FrameError> {
     const decoder = createFrameDecoder(MAX_NODE_INFO_BYTES);
     let frame: Uint8Array | null = null;
     for await (const list of stream.source) {
@@ -461,7 +466,7 @@ export function createP2PNetwork(opts: P2PNetworkOptions, deps: P2PNetworkDeps):
         const bad = decoder.push(chunk, (f) => {
           frame ??= f;
         });
-        if (bad !== null) throw new Error(`NodeInfo frame: ${bad.kind}`);
+        if (bad !== null) return bad;
         if (frame !== null) return frame;
       }
     }
@@ -476,7 +481,15 @@ export function createP2PNetwork(opts: P2PNetworkOptions, deps: P2PNetworkDeps):
     let bytes: Uint8Array;
     try {
       const writing = stream.sink([encodeFrame(encodeNodeInfo(ourInfo))]);
-      bytes = await readNodeInfo(stream);
+      const read = await readNodeInfo(stream);
+      if (!(read instanceof Uint8Array)) {
+        writing.catch(() => {});
+        stream.abort(new Error(`NodeInfo frame ${read.kind}`));
+        reportPeer(st.nodeId, "malformed", `NodeInfo frame ${read.kind}`);
+        st.resolve(reject(st.conn, "bad_node_info", { peer: st.nodeId, err: read.kind }));
+        return;
+      }
+      bytes = read;
       await writing;
       await stream.close();
     } catch (e) {
@@ -663,14 +676,19 @@ export function createP2PNetwork(opts: P2PNetworkOptions, deps: P2PNetworkDeps):
 
   // --- dialling ------------------------------------------------------------------------
 
+  /** Our id, or an address we listen on or advertise: we never dial ourselves. */
   function isSelfAddress(a: PeerAddress): boolean {
     if (a.id === selfId) return true;
-    const ports = new Set(
-      [ourInfo.listenAddr, ...listenAddresses()].map((s) => s.split(":").pop()),
-    );
-    if (!ports.has(String(a.port))) return false;
-    const ownHosts = new Set(["localhost", listen?.host ?? "", external?.host ?? ""]);
-    return isLoopbackIp(a.host) || isUnspecifiedIp(a.host) || ownHosts.has(a.host);
+    const listening = listenAddresses();
+    if (
+      listening.includes(hostPort(a.host, a.port)) ||
+      ourInfo.listenAddr === hostPort(a.host, a.port)
+    ) {
+      return true;
+    }
+    const ourPorts = new Set([ourInfo.listenAddr, ...listening].map((s) => s.split(":").pop()));
+    const local = isLoopbackIp(a.host) || isUnspecifiedIp(a.host) || a.host === "localhost";
+    return local && ourPorts.has(String(a.port));
   }
 
   /** Dials an address; resolves to the admitted peer, or null. */
@@ -681,8 +699,9 @@ export function createP2PNetwork(opts: P2PNetworkOptions, deps: P2PNetworkDeps):
     if (isSelfAddress(a)) return null;
     if (!isIpExempt(a.host) && bannedIps.isBanned(a.host)) return null;
     const key = hostPort(a.host, a.port);
-    if (dialIntents.has(key)) return null;
+    if (dialIntents.has(key) || (a.id !== null && dialingIds.has(a.id))) return null;
     dialIntents.set(key, { id: a.id, kind, key });
+    if (a.id !== null) dialingIds.add(a.id);
     try {
       const conn = await libp2p.dial(peerAddressToMultiaddr(a), {
         signal: AbortSignal.timeout(dialTimeoutMs),
@@ -694,6 +713,7 @@ export function createP2PNetwork(opts: P2PNetworkOptions, deps: P2PNetworkDeps):
       return null;
     } finally {
       dialIntents.delete(key);
+      if (a.id !== null) dialingIds.delete(a.id);
     }
   }
 
@@ -769,6 +789,9 @@ export function createP2PNetwork(opts: P2PNetworkOptions, deps: P2PNetworkDeps):
         throw new Error(`channel ${channelLabel(desc.id)} registered twice`);
       if (!Number.isInteger(desc.id) || desc.id < 0 || desc.id > 0xff) {
         throw new Error(`channel id ${desc.id} is not a byte`);
+      }
+      if (!(desc.maxMessageBytes > 0 && desc.sendQueueCapacity >= 1)) {
+        throw new Error(`channel ${channelLabel(desc.id)}: limits must be positive`);
       }
       const ch: RegisteredChannel = {
         desc,

@@ -1,8 +1,12 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { createConnection, createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { noise } from "@chainsafe/libp2p-noise";
 import { yamux } from "@chainsafe/libp2p-yamux";
 import type { Libp2p, Stream } from "@libp2p/interface";
 import { tcp } from "@libp2p/tcp";
+import fc from "fast-check";
 import { createLibp2p } from "libp2p";
 import { afterEach, describe, expect, it } from "vitest";
 import { type Ed25519Key, generateEd25519Key, nodeIdFromPublicKey } from "../../src/keyFiles.ts";
@@ -357,6 +361,55 @@ describe("p2p network on loopback", () => {
     // The node still works.
     const b = await start({ persistentPeers: [addressOf(a.net)] });
     await waitFor(() => isConnected(a.net, b.net), "an honest peer");
+  });
+
+  it("survives random junk on the handshake from many keys", async () => {
+    const a = await start();
+    const target = maOf(a.net.listenAddresses()[0] ?? "");
+    const junks = fc.sample(
+      fc.oneof(
+        fc.uint8Array({ maxLength: 300 }).map((b) => [encodeFrame(b)]),
+        fc.uint8Array({ minLength: 1, maxLength: 300 }).map((b) => [b]),
+        fc.array(fc.uint8Array({ maxLength: 40 }), { maxLength: 5 }),
+      ),
+      { numRuns: 30, seed: 42 },
+    );
+    // libp2p refuses more than 10 connections a second from one host: some dials fail.
+    let delivered = 0;
+    for (const frames of junks) {
+      const raw = await rawClient(generateEd25519Key());
+      const conn = await raw.dial(target).catch(() => null);
+      const s = conn === null ? null : await conn.newStream(HANDSHAKE_PROTOCOL).catch(() => null);
+      if (s !== null) {
+        await exchange(s, frames);
+        delivered++;
+      }
+      await raw.stop();
+    }
+    expect(delivered).toBeGreaterThanOrEqual(10);
+    expect(a.net.peers()).toEqual([]);
+    const b = await start({ persistentPeers: [addressOf(a.net)] });
+    await waitFor(() => isConnected(a.net, b.net), "an honest peer after the junk");
+  });
+
+  it("keeps its address book in addrbook.json across restarts", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "p2p-book-"));
+    try {
+      const path = join(dir, "config", "addrbook.json");
+      const b = await start({ pex: true });
+      const a = await start({ pex: true, addrBookPath: path, persistentPeers: [addressOf(b.net)] });
+      await waitFor(() => isConnected(a.net, b.net), "a and b");
+      await a.net.stop();
+      const saved = JSON.parse(readFileSync(path, "utf8")) as {
+        addrs: { id: string; port: number }[];
+      };
+      expect(saved.addrs.map((e) => e.id)).toEqual([b.net.nodeId]);
+      // A restarted a (no persistent peers now) finds b from its book.
+      const again = await start({ pex: true, addrBookPath: path }, [desc(0x30)], a.key);
+      await waitFor(() => isConnected(again.net, b.net), "a to redial b from its book");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("refuses a peer on another chain", async () => {
