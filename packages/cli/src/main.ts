@@ -5,7 +5,7 @@
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { Command } from "commander";
-import { registerDevnetCommand } from "./commands/devnetCommand.ts";
+import { registerDevnetCommands } from "./commands/devnetCommand.ts";
 import { registerNodeCommands } from "./commands/nodeCommands.ts";
 
 const program = new Command();
@@ -16,7 +16,7 @@ program
   .configureOutput({ outputError: (text, write) => write(text) });
 
 registerNodeCommands(program, join(homedir(), ".qos"));
-registerDevnetCommand(program);
+registerDevnetCommands(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`Error: ${e instanceof Error ? e.message : String(e)}\n`);

@@ -6,6 +6,7 @@ import { isAbsolute, join } from "node:path";
 import { err, ok, QosError, type Result } from "@qos/types";
 import { parse as parseToml, stringify as stringifyToml } from "smol-toml";
 import { z } from "zod";
+import { saveFileAtomic } from "./fileUtil.ts";
 
 export const ConfigErrorCode = {
   Unreadable: "config/unreadable",
@@ -322,4 +323,27 @@ export function parseLaddr(addr: string): { host: string; port: number } {
   const m = /^(?:tcp:\/\/)?([^:/\s]*):(\d{1,5})$/.exec(addr);
   if (m === null) throw new QosError(ConfigErrorCode.Invalid, `not a listen address: ${addr}`);
   return { host: m[1] === "" ? "0.0.0.0" : (m[1] as string), port: Number(m[2]) };
+}
+
+/** Rewrites `<home>/config/config.toml` with `section.key` overrides applied (keeps the rest). */
+export function updateConfigFile(
+  home: string,
+  overrides: Readonly<Record<string, string>>,
+): Result<NodeConfig, QosError<ConfigErrorCode>> {
+  const file = join(home, "config", "config.toml");
+  let parsed: unknown;
+  try {
+    parsed = parseToml(readFileSync(file, "utf8"));
+  } catch (e) {
+    return err(
+      new QosError(ConfigErrorCode.Unreadable, `cannot read ${file}: ${(e as Error).message}`),
+    );
+  }
+  const merged = mergeDefaults(defaultConfigInput("node"), parsed) as Record<string, unknown>;
+  const updated = applyOverrides(merged, overrides);
+  if (!updated.ok) return updated;
+  const valid = validateConfig(updated.value);
+  if (!valid.ok) return valid;
+  saveFileAtomic(file, encodeConfigToml(updated.value as ConfigInput));
+  return valid;
 }

@@ -15,6 +15,7 @@ import {
   homePath,
   loadConfig,
   type NodeConfig,
+  updateConfigFile,
 } from "./config.ts";
 import { saveFileAtomic } from "./fileUtil.ts";
 import { type GenesisDoc, loadGenesis, saveGenesis } from "./genesis.ts";
@@ -176,4 +177,91 @@ export function unsafeResetAll(home: string): readonly string[] {
   rmSync(paths.wal, { recursive: true, force: true });
   saveFileAtomic(paths.signState, INITIAL_SIGN_STATE_JSON, 0o600);
   return removed;
+}
+
+export interface TestnetOptions {
+  /** Output directory; node i lives in `<dir>/node<i>`. */
+  readonly dir: string;
+  readonly validators: number;
+  /** Extra non-validator nodes (full nodes) after the validators. */
+  readonly fullNodes?: number;
+  readonly chainId: string;
+  /** Host every node listens on and dials (a local testnet: 127.0.0.1). */
+  readonly host?: string;
+  /** Node i listens for p2p on basePort + 10·i and for RPC on basePort + 10·i + 1. */
+  readonly basePort?: number;
+  readonly genesisTimeMs?: number;
+  /** Power of each validator (default 10). */
+  readonly power?: bigint;
+  /** Extra `section.key` config values for every node. */
+  readonly config?: Readonly<Record<string, string>>;
+}
+
+export interface TestnetNode {
+  readonly home: string;
+  readonly moniker: string;
+  readonly nodeId: string;
+  readonly validator: boolean;
+  readonly p2pPort: number;
+  readonly rpcPort: number;
+}
+
+/**
+ * `qos testnet`: homes, keys and one shared genesis for N validators (and full nodes) on
+ * distinct ports, each with every other node as a persistent peer.
+ */
+export function createTestnet(opts: TestnetOptions): TestnetNode[] {
+  const host = opts.host ?? "127.0.0.1";
+  const basePort = opts.basePort ?? 26656;
+  const total = opts.validators + (opts.fullNodes ?? 0);
+  const genesisTimeMs = opts.genesisTimeMs ?? Date.now();
+  const nodes: TestnetNode[] = [];
+  const validators: GenesisDoc["validators"][number][] = [];
+  for (let i = 0; i < total; i++) {
+    const home = join(opts.dir, `node${i}`);
+    if (existsSync(join(home, "config", "genesis.json"))) {
+      throw new QosError(
+        HomeErrorCode.Exists,
+        `${home} already holds a node; choose another output directory`,
+      );
+    }
+    const res = initHome({ home, chainId: opts.chainId, moniker: `node${i}`, genesisTimeMs });
+    const isValidator = i < opts.validators;
+    if (isValidator) {
+      const config = loadConfig(home);
+      if (!config.ok) throw config.error;
+      const key = loadValidatorKey(configPaths(home, config.value).validatorKey);
+      if (!key.ok) throw key.error;
+      validators.push({
+        address: key.value.address,
+        pubKey: create(PublicKeySchema, { sum: { case: "ed25519", value: key.value.publicKey } }),
+        power: opts.power ?? INIT_VALIDATOR_POWER,
+        name: `node${i}`,
+      });
+    }
+    nodes.push({
+      home,
+      moniker: `node${i}`,
+      nodeId: res.nodeId,
+      validator: isValidator,
+      p2pPort: basePort + 10 * i,
+      rpcPort: basePort + 10 * i + 1,
+    });
+  }
+  const genesis = loadGenesis(join(nodes[0]?.home ?? opts.dir, "config", "genesis.json"));
+  if (!genesis.ok) throw genesis.error;
+  const shared: GenesisDoc = { ...genesis.value, validators };
+  for (const n of nodes) {
+    saveGenesis(join(n.home, "config", "genesis.json"), shared);
+    const peers = nodes.filter((p) => p !== n).map((p) => `${p.nodeId}@${host}:${p.p2pPort}`);
+    const updated = updateConfigFile(n.home, {
+      "p2p.laddr": `tcp://${host}:${n.p2pPort}`,
+      "rpc.laddr": `tcp://${host}:${n.rpcPort}`,
+      "p2p.persistent_peers": peers.join(","),
+      "p2p.allow_duplicate_ip": "true",
+      ...(opts.config ?? {}),
+    });
+    if (!updated.ok) throw updated.error;
+  }
+  return nodes;
 }

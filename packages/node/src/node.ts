@@ -41,6 +41,7 @@ import {
   createConsensusHost,
   systemClock,
 } from "./consensusHost.ts";
+import { createConsensusReactor } from "./consensusReactor.ts";
 import { lockDataDir } from "./dataDirLock.ts";
 import { createEventBus } from "./events/eventBus.ts";
 import { type GenesisDoc, loadGenesis } from "./genesis.ts";
@@ -51,7 +52,10 @@ import { loadNodeKey, loadValidatorKey, nodeIdFromPublicKey } from "./keyFiles.t
 import { createLogger, type Logger } from "./logger.ts";
 import { createMempool } from "./mempool/mempool.ts";
 import { createMempoolMetrics } from "./mempool/mempoolMetrics.ts";
+import { createMempoolReactor } from "./mempool/mempoolReactor.ts";
 import { createNodeMetrics } from "./nodeMetrics.ts";
+import { createP2PMetrics } from "./p2p/p2pMetrics.ts";
+import { createP2PNetwork, DEFAULT_BAN_DURATION_MS } from "./p2p/p2pNetwork.ts";
 import { createMetricsServer, type MetricsServer } from "./rpc/metricsServer.ts";
 import { createRpcServer, type RpcServer } from "./rpc/rpcServer.ts";
 import { blockEventsForBus, createRpcRoutes } from "./rpcRoutes.ts";
@@ -276,6 +280,28 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
       if (meta.ok) lastBlockAppHash = meta.value.header?.appHash;
     }
 
+    // The validator network: channels are registered by the reactors before it starts.
+    const network = createP2PNetwork(
+      {
+        chainId: genesis.chainId,
+        nodeKey,
+        moniker: config.moniker,
+        listenAddr: config.p2p.laddr,
+        externalAddress: config.p2p.external_address,
+        persistentPeers: config.p2p.persistent_peers,
+        seeds: config.p2p.seeds,
+        pex: config.p2p.pex,
+        maxInbound: config.p2p.max_num_inbound_peers,
+        maxOutbound: config.p2p.max_num_outbound_peers,
+        allowDuplicateIp: config.p2p.allow_duplicate_ip,
+        banDurationMs: DEFAULT_BAN_DURATION_MS,
+        addrBookPath: join(opts.home, "config", "addrbook.json"),
+        rpcAddress: config.rpc.laddr,
+        txIndex: config.tx_index.indexer === "kv" ? "on" : "off",
+      },
+      { logger, metrics: createP2PMetrics(registry) },
+    );
+
     /** Index and publish a committed block (after the block is durable). */
     let indexing: Promise<void> = Promise.resolve();
     const consensus = createConsensusHost(
@@ -307,6 +333,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
         clock,
         logger,
         hasTxs: () => mempool.size() > 0,
+        reportPeer: (peer, offence, reason) => network.reportPeer(peer, offence, reason),
         onTxsAvailable: (cb) => mempool.onTxsAvailable(cb),
         ...(lastBlockAppHash !== undefined ? { lastBlockAppHash } : {}),
         onCommitted: ({ block, sealed, response }) => {
@@ -338,6 +365,22 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
       await consensus.stop();
       await indexing;
     });
+    const mempoolReactor = createMempoolReactor({
+      network,
+      mempool,
+      logger,
+      maxTxBytes: config.mempool.max_tx_bytes,
+    });
+    const consensusReactor = createConsensusReactor(
+      {},
+      { network, host: consensus, blockStore, logger },
+    );
+    await network.start();
+    closers.push(async () => {
+      consensusReactor.stop();
+      mempoolReactor.stop();
+      await network.stop();
+    });
 
     const rpc: RpcServer = await createRpcServer(
       {
@@ -368,7 +411,10 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
           indexer,
           app,
           eventBus,
-          peers: () => [],
+          peers: () =>
+            network
+              .peers()
+              .map((p) => ({ nodeId: p.nodeId, remoteIp: p.remoteAddr, moniker: p.moniker })),
           catchingUp: () => false,
         }),
       },
@@ -387,6 +433,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     }
 
     await consensus.start();
+    consensusReactor.start();
     logger.info({ rpc: rpcUrl, blockProtocol: String(BLOCK_PROTOCOL) }, "node started");
 
     let closing: Promise<void> | null = null;

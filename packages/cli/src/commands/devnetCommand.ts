@@ -1,35 +1,125 @@
-// `qos devnet`: the local chain `npm start` runs. For now one validator in ./devnet/node0
-// (created on first use, kept across runs); the multi-validator network comes with p2p.
+// `qos testnet` (homes for a local network) and `qos devnet`, the local network `npm start`
+// runs: N validators as separate `qos start` processes on loopback, data kept in --dir.
 
-import { existsSync, rmSync } from "node:fs";
+import { type ChildProcess, spawn } from "node:child_process";
+import { createWriteStream, existsSync, readdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
-import { initHome } from "@qos/node";
+import { createTestnet } from "@qos/node";
 import type { Command } from "commander";
-import { runNode } from "./runNode.ts";
 
 export const DEVNET_CHAIN_ID = "qos-devnet";
 
-export function registerDevnetCommand(program: Command): void {
+function out(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+function positiveInt(text: string, what: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 1 || n > 64)
+    throw new Error(`${what} must be an integer from 1 to 64, got ${text}`);
+  return n;
+}
+
+export function registerDevnetCommands(program: Command): void {
+  program
+    .command("testnet")
+    .description("write homes, keys and a shared genesis for a local network of validators")
+    .option("--v <n>", "number of validators", "4")
+    .option("--n <n>", "number of extra full nodes", "0")
+    .option("--o <dir>", "output directory (node i in <dir>/node<i>)", "./mytestnet")
+    .option("--chain-id <id>", "chain id", "qos-testnet")
+    .option(
+      "--starting-port <port>",
+      "node i listens for p2p on port+10·i and RPC on port+10·i+1",
+      "26656",
+    )
+    .option("--host <ip>", "address every node listens on and dials", "127.0.0.1")
+    .action(
+      (opts: {
+        v: string;
+        n: string;
+        o: string;
+        chainId: string;
+        startingPort: string;
+        host: string;
+      }) => {
+        const nodes = createTestnet({
+          dir: resolve(opts.o),
+          validators: positiveInt(opts.v, "--v"),
+          fullNodes: opts.n === "0" ? 0 : positiveInt(opts.n, "--n"),
+          chainId: opts.chainId,
+          host: opts.host,
+          basePort: Number(opts.startingPort),
+        });
+        for (const n of nodes) {
+          out(
+            `${n.moniker}  ${n.validator ? "validator" : "full node"}  id ${n.nodeId}  p2p ${n.p2pPort}  rpc ${n.rpcPort}  home ${n.home}`,
+          );
+        }
+        out(`start each node with: qos start --home <home>`);
+      },
+    );
+
   program
     .command("devnet")
-    .description("run a local development chain (one validator, data kept in --dir)")
+    .description("run a local network of validators as separate processes (Ctrl-C stops it)")
     .option("--dir <dir>", "where the devnet's node homes live", "devnet")
-    .option("--rpc-port <port>", "RPC port of the node", "26657")
+    .option("--validators <n>", "number of validators", "4")
+    .option(
+      "--starting-port <port>",
+      "node i uses ports port+10·i (p2p) and port+10·i+1 (RPC)",
+      "26656",
+    )
     .option("--reset", "start over from a new genesis (deletes the devnet's data)")
-    .action(async (opts: { dir: string; rpcPort: string; reset?: boolean }) => {
-      const home = join(resolve(opts.dir), "node0");
-      if (opts.reset === true && existsSync(home)) {
-        rmSync(home, { recursive: true, force: true });
-      }
-      if (!existsSync(join(home, "config", "genesis.json"))) {
-        const res = initHome({ home, chainId: DEVNET_CHAIN_ID, moniker: "node0" });
-        process.stdout.write(`created devnet node0 in ${home} (chain ${res.chainId})\n`);
-      }
-      await runNode(home, {
-        "rpc.laddr": `tcp://127.0.0.1:${opts.rpcPort}`,
-        "p2p.laddr": "tcp://127.0.0.1:26656",
-        "consensus.timeout_commit": "1s",
-      });
-      process.stdout.write("press Ctrl-C to stop\n");
-    });
+    .action(
+      async (opts: { dir: string; validators: string; startingPort: string; reset?: boolean }) => {
+        const dir = resolve(opts.dir);
+        if (opts.reset === true) rmSync(dir, { recursive: true, force: true });
+        const count = positiveInt(opts.validators, "--validators");
+        const basePort = Number(opts.startingPort);
+        if (!existsSync(join(dir, "node0", "config", "genesis.json"))) {
+          createTestnet({ dir, validators: count, chainId: DEVNET_CHAIN_ID, basePort });
+          out(`created a ${count}-validator devnet in ${dir} (chain ${DEVNET_CHAIN_ID})`);
+        }
+        const homes = readdirSync(dir)
+          .filter((d) => /^node\d+$/.test(d))
+          .sort((a, b) => Number(a.slice(4)) - Number(b.slice(4)))
+          .map((d) => join(dir, d));
+        const main = resolve(import.meta.dirname, "..", "main.js");
+        const children: ChildProcess[] = homes.map((home) => {
+          const log = createWriteStream(join(home, "node.log"), { flags: "a" });
+          const child = spawn(process.execPath, [main, "start", "--home", home], {
+            stdio: ["ignore", "pipe", "pipe"],
+          });
+          child.stdout?.pipe(log);
+          child.stderr?.pipe(log);
+          return child;
+        });
+        homes.forEach((home, i) => {
+          out(
+            `node${i}: RPC http://127.0.0.1:${basePort + 10 * i + 1}  (log ${join(home, "node.log")})`,
+          );
+        });
+        out("press Ctrl-C to stop the devnet");
+        let stopping = false;
+        const exited = children.map(
+          (c) => new Promise<number | null>((r) => c.once("exit", (code) => r(code))),
+        );
+        const stop = () => {
+          if (stopping) return;
+          stopping = true;
+          out("stopping the devnet…");
+          for (const c of children) c.kill("SIGTERM");
+        };
+        process.once("SIGINT", stop);
+        process.once("SIGTERM", stop);
+        const first = await Promise.race(exited.map((p, i) => p.then((code) => ({ code, i }))));
+        if (!stopping) {
+          out(`node${first.i} exited with code ${first.code}; see its log. Stopping the others.`);
+          stop();
+        }
+        await Promise.all(exited);
+        process.exitCode = stopping && first.code === 0 ? 0 : (first.code ?? 1);
+      },
+    );
 }
