@@ -46,3 +46,4 @@ export * from "./rpc/rpcServer.ts";
 export { MAX_QUERY_LENGTH } from "./rpc/wsConnection.ts";
 export * from "./rpcRoutes.ts";
 export * from "./version.ts";
+export * from "./consensusReactor.ts";
