@@ -5,7 +5,7 @@
 import { connectComet, isComet38Client } from "@cosmjs/tendermint-rpc";
 import { afterAll, describe, expect, it } from "vitest";
 import {
-  freePort,
+  freePortBlock,
   latestHeight,
   makeTempDir,
   type RunningNode,
@@ -23,8 +23,12 @@ afterAll(async () => {
   dir.remove();
 });
 
-async function startDevnet(port: number): Promise<RunningNode> {
-  const node = spawnCli(["devnet", "--dir", dir.path, "--rpc-port", String(port)], port);
+async function startDevnet(basePort: number): Promise<RunningNode> {
+  // node0's RPC is basePort + 1 (qos testnet's port layout).
+  const node = spawnCli(
+    ["devnet", "--dir", dir.path, "--starting-port", String(basePort)],
+    basePort + 1,
+  );
   running.push(node);
   await waitFor("the devnet's RPC", async () => {
     if (node.proc.exitCode !== null) throw new Error(`devnet exited:\n${node.output()}`);
@@ -34,10 +38,10 @@ async function startDevnet(port: number): Promise<RunningNode> {
 }
 
 describe("qos devnet", () => {
-  it("runs a chain, stops cleanly and resumes it", async () => {
-    const port = await freePort();
-    const first = await startDevnet(port);
-    expect(first.output()).toMatch(/created devnet node0/);
+  it("runs a 4-validator chain, stops cleanly and resumes it", async () => {
+    const base = await freePortBlock(4);
+    const first = await startDevnet(base);
+    expect(first.output()).toMatch(/created a 4-validator devnet/);
     const h1 = await waitForHeight(first.rpc, 2n);
     const client = await connectComet(first.rpc);
     try {
@@ -45,14 +49,16 @@ describe("qos devnet", () => {
       const st = await client.status();
       expect(st.nodeInfo.network).toBe("qos-devnet");
       expect(st.validatorInfo.votingPower).toBeGreaterThan(0n);
+      const vals = await client.validators({ height: Number(h1) });
+      expect(vals.total).toBe(4);
     } finally {
       client.disconnect();
     }
     expect(await first.stop()).toBe(0);
 
     // The second run keeps the home and the chain: no new genesis, heights go on.
-    const second = await startDevnet(await freePort());
-    expect(second.output()).not.toMatch(/created devnet node0/);
+    const second = await startDevnet(base);
+    expect(second.output()).not.toMatch(/created a 4-validator devnet/);
     const h2 = await waitForHeight(second.rpc, h1 + 1n);
     expect(h2).toBeGreaterThan(h1);
     const b1 = await fetch(`${second.rpc}/block?height=1`).then(

@@ -51,6 +51,30 @@ export async function freePort(): Promise<number> {
   });
 }
 
+async function portIsFree(port: number): Promise<boolean> {
+  return await new Promise((resolveFree) => {
+    const srv = createServer();
+    srv.once("error", () => resolveFree(false));
+    srv.listen(port, "127.0.0.1", () => srv.close(() => resolveFree(true)));
+  });
+}
+
+/**
+ * A base port P such that P + step·i and P + step·i + 1 are free for i < count (the layout
+ * `qos testnet --starting-port P` uses with step 10).
+ */
+export async function freePortBlock(count: number, step = 10): Promise<number> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const base = 20_000 + Math.floor(Math.random() * 30_000);
+    let ok = true;
+    for (let i = 0; i < count && ok; i++) {
+      ok = (await portIsFree(base + step * i)) && (await portIsFree(base + step * i + 1));
+    }
+    if (ok) return base;
+  }
+  throw new Error("no free block of ports found");
+}
+
 export interface RunningNode {
   readonly proc: ChildProcess;
   readonly rpc: string;
