@@ -33,3 +33,5 @@ export * from "./gen/tendermint/libs/bits/types_pb.ts";
 // Mempool gossip (tendermint.mempool.Message, Txs) and QOS p2p (NodeInfo, PEX): namespaced.
 export * as mempoolWire from "./gen/tendermint/mempool/types_pb.ts";
 export * as p2pWire from "./gen/qos/p2p/v1/p2p_pb.ts";
+// Block sync messages (Message, BlockRequest, …): generic names, namespaced.
+export * as blocksyncWire from "./gen/tendermint/blocksync/types_pb.ts";
