@@ -47,3 +47,8 @@ export { MAX_QUERY_LENGTH } from "./rpc/wsConnection.ts";
 export * from "./rpcRoutes.ts";
 export * from "./version.ts";
 export * from "./consensusReactor.ts";
+export * from "./blocksync/blockSync.ts";
+export * from "./blocksync/blockSyncMetrics.ts";
+export * from "./blocksync/blocksyncMessages.ts";
+export * from "./evidence/evidencePool.ts";
+export * from "./evidence/evidenceStore.ts";
