@@ -5,7 +5,7 @@
 
 import { create, toBinary } from "@bufbuild/protobuf";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import type { Application, CommitInfo, FinalizeBlockResponse } from "@qos/app";
+import type { Application, CommitInfo, FinalizeBlockResponse, Misbehavior } from "@qos/app";
 import {
   blockIdEquals,
   commitHash,
@@ -37,6 +37,7 @@ import {
   createBlockMeta,
   createCommit,
   createHeader,
+  type Evidence,
   encodeWireMessage,
   equalBytes,
   err,
@@ -57,6 +58,7 @@ import {
   validatorUpdateToProto,
 } from "./abciConvert.ts";
 import { type ChainState, encodeChainState, nextHeight, updateChainState } from "./chainState.ts";
+import { type EvidencePool, evidenceListSize } from "./evidence/evidencePool.ts";
 import type { Logger } from "./logger.ts";
 import type { Mempool } from "./mempool/mempool.ts";
 
@@ -148,8 +150,16 @@ export interface BlockExecutorDeps {
   readonly blockStore: BlockStore;
   readonly stateStore: StateStore;
   readonly mempool: Mempool | null;
+  /** The evidence pool: pending evidence for proposals, checks of received blocks. */
+  readonly evidence: BlockEvidence | null;
   readonly logger: Logger;
 }
+
+/** What the executor needs of the evidence pool. */
+export type BlockEvidence = Pick<
+  EvidencePool,
+  "pendingEvidence" | "checkEvidence" | "toMisbehavior" | "update"
+>;
 
 export interface BlockExecutor {
   /** state.CreateProposalBlock: reap the mempool, ask the app (PrepareProposal), build the block. */
@@ -173,22 +183,32 @@ export interface BlockExecutor {
     seenCommit: Commit,
     afterSave: () => void,
   ): Promise<AppliedBlock>;
-  /** Re-runs FinalizeBlock + Commit for a stored block (handshake replay); returns the app hash. */
+  /**
+   * Re-runs FinalizeBlock + Commit for a stored block (handshake replay); returns the app hash.
+   * `state` is the node's latest chain state (the context evidence is read in).
+   */
   replayBlockToApp(
-    state: ChainState | null,
+    state: ChainState,
     block: Block,
     lastValidators: ValidatorSet | null,
   ): Promise<Uint8Array>;
 }
 
 export function createBlockExecutor(deps: BlockExecutorDeps): BlockExecutor {
-  const { app, db, blockStore, stateStore, mempool, logger } = deps;
+  const { app, db, blockStore, stateStore, mempool, logger, evidence: pool } = deps;
+
+  /** ABCI Misbehavior of a block's evidence (what FinalizeBlock hands the app for slashing). */
+  function misbehaviorOf(evidence: readonly Evidence[], state: ChainState): Misbehavior[] {
+    if (pool === null) return [];
+    return evidence.flatMap((ev) => pool.toMisbehavior(ev, state));
+  }
 
   function makeBlock(
     state: ChainState,
     txs: readonly Uint8Array[],
     lastCommit: Commit,
     proposerAddress: Uint8Array,
+    evidence: readonly Evidence[],
   ): Block {
     const height = nextHeight(state);
     const header = createHeader({
@@ -204,18 +224,27 @@ export function createBlockExecutor(deps: BlockExecutorDeps): BlockExecutor {
       consensusHash: consensusParamsHash(state.consensusParams),
       appHash: state.appHash,
       lastResultsHash: state.lastResultsHash,
-      evidenceHash: evidenceHash([]),
+      evidenceHash: evidenceHash(evidence),
       proposerAddress,
     });
-    return createBlock({ header, data: { txs: [...txs] }, evidence: { evidence: [] }, lastCommit });
+    return createBlock({
+      header,
+      data: { txs: [...txs] },
+      evidence: { evidence: [...evidence] },
+      lastCommit,
+    });
   }
 
   function decidedCommitInfo(state: ChainState, block: Block): CommitInfo {
     return lastCommitInfo(block.lastCommit, state.lastValidators);
   }
 
+  /**
+   * FinalizeBlock for `block`, signed by `lastValidators` (the set of the previous height);
+   * `state` is the chain state the block is applied to (or, in a replay, the latest one).
+   */
   async function finalize(
-    state: ChainState | null,
+    state: ChainState,
     block: Block,
     blockHash: Uint8Array,
     lastValidators: ValidatorSet | null,
@@ -225,11 +254,8 @@ export function createBlockExecutor(deps: BlockExecutorDeps): BlockExecutor {
     const txs = block.data?.txs ?? [];
     const res = await app.finalizeBlock({
       txs,
-      decidedLastCommit:
-        state === null
-          ? lastCommitInfo(block.lastCommit, lastValidators)
-          : decidedCommitInfo(state, block),
-      misbehavior: [],
+      decidedLastCommit: lastCommitInfo(block.lastCommit, lastValidators),
+      misbehavior: misbehaviorOf(block.evidence?.evidence ?? [], state),
       hash: blockHash,
       height: header.height,
       time: timestampToAbci(header.time as Timestamp),
@@ -252,14 +278,15 @@ export function createBlockExecutor(deps: BlockExecutorDeps): BlockExecutor {
       const params = state.consensusParams;
       const maxBytes = params.block?.maxBytes ?? -1n;
       const maxGas = params.block?.maxGas ?? -1n;
-      const room = maxDataBytes(maxBytes, 0n, state.validators.size);
+      const evidence = pool === null ? [] : pool.pendingEvidence(params.evidence?.maxBytes ?? -1n);
+      const room = maxDataBytes(maxBytes, evidenceListSize(evidence), state.validators.size);
       const reaped = mempool === null ? [] : mempool.reapMaxBytesMaxGas(room, maxGas);
-      const draft = makeBlock(state, [], lastCommit, proposerAddress);
+      const draft = makeBlock(state, [], lastCommit, proposerAddress, evidence);
       const prepared = await app.prepareProposal({
         maxTxBytes: room,
         txs: reaped,
         localLastCommit: decidedCommitInfo(state, draft),
-        misbehavior: [],
+        misbehavior: misbehaviorOf(evidence, state),
         height,
         time: timestampToAbci(draft.header?.time as Timestamp),
         nextValidatorsHash: state.nextValidators.hash(),
@@ -274,7 +301,7 @@ export function createBlockExecutor(deps: BlockExecutorDeps): BlockExecutor {
           `PrepareProposal returned ${size} bytes of txs, above the limit of ${room}`,
         );
       }
-      return sealBlock(makeBlock(state, prepared.txs, lastCommit, proposerAddress));
+      return sealBlock(makeBlock(state, prepared.txs, lastCommit, proposerAddress, evidence));
     },
 
     validateBlock(state, block) {
@@ -308,7 +335,11 @@ export function createBlockExecutor(deps: BlockExecutorDeps): BlockExecutor {
       if (!equalBytes(h.nextValidatorsHash, state.nextValidators.hash()))
         return invalid("wrong Block.Header.NextValidatorsHash");
       const evidence = block.evidence?.evidence ?? [];
-      if (evidence.length > 0) return invalid("evidence in blocks is not accepted yet");
+      if (evidence.length > 0) {
+        if (pool === null) return invalid("this node cannot check evidence");
+        const checked = pool.checkEvidence(evidence, state);
+        if (!checked.ok) return invalid(`invalid evidence: ${checked.error.message}`);
+      }
       if (!equalBytes(h.evidenceHash, evidenceHash(evidence)))
         return invalid("wrong Header.EvidenceHash");
       const lastCommit = block.lastCommit ?? createCommit();
@@ -355,7 +386,7 @@ export function createBlockExecutor(deps: BlockExecutorDeps): BlockExecutor {
       const status = await app.processProposal({
         txs: sealed.block.data?.txs ?? [],
         proposedLastCommit: decidedCommitInfo(state, sealed.block),
-        misbehavior: [],
+        misbehavior: misbehaviorOf(sealed.block.evidence?.evidence ?? [], state),
         hash: sealed.blockId.hash,
         height: h.height,
         time: timestampToAbci(h.time as Timestamp),
@@ -435,6 +466,7 @@ export function createBlockExecutor(deps: BlockExecutorDeps): BlockExecutor {
       } finally {
         mempool?.unlock();
       }
+      pool?.update(next.value, block.evidence?.evidence ?? []);
       return { state: next.value, response: res };
     },
 

@@ -64,7 +64,8 @@ export interface ConsensusReactorOptions {
 
 export interface ConsensusReactorDeps {
   readonly network: P2PNetwork;
-  readonly host: ConsensusHost;
+  /** The running consensus host; null while the node block-syncs (messages are then dropped). */
+  readonly host: () => ConsensusHost | null;
   readonly blockStore: BlockStore;
   readonly logger: Logger;
 }
@@ -78,7 +79,7 @@ export function createConsensusReactor(
   opts: ConsensusReactorOptions,
   deps: ConsensusReactorDeps,
 ): ConsensusReactor {
-  const { network, host, blockStore } = deps;
+  const { network, blockStore } = deps;
   const log = deps.logger.child({ module: "consensus-reactor" });
   const interval = opts.gossipIntervalMs ?? 100;
   const maxPerPass = opts.maxMessagesPerPass ?? 256;
@@ -89,6 +90,14 @@ export function createConsensusReactor(
   let announcedVotes = new Set<string>();
   let announcedHeight = -1n;
   let passScheduled = false;
+  /** The host whose changes trigger a gossip pass (it is replaced after each block-sync run). */
+  let watched: ConsensusHost | null = null;
+  let unwatch: (() => void) | null = null;
+  function watch(host: ConsensusHost): void {
+    unwatch?.();
+    watched = host;
+    unwatch = host.onChange(schedulePass);
+  }
 
   const encode = (sum: WireMessage["sum"]): Uint8Array =>
     encodeWireMessage(MessageSchema, create(MessageSchema, { sum }));
@@ -126,7 +135,7 @@ export function createConsensusReactor(
           return;
         }
         if (p.height === ps.height) ps.proposals.add(p.round);
-        host.receiveProposal(p, peer);
+        deps.host()?.receiveProposal(p, peer);
         break;
       }
       case "blockPart": {
@@ -136,7 +145,7 @@ export function createConsensusReactor(
           return;
         }
         if (height === ps.height) ps.parts.add(`${round}/${part.index}`);
-        host.receiveBlockPart(height, round, part, peer);
+        deps.host()?.receiveBlockPart(height, round, part, peer);
         break;
       }
       case "vote": {
@@ -146,7 +155,7 @@ export function createConsensusReactor(
           return;
         }
         if (v.height === ps.height) ps.votes.add(voteKey(v));
-        host.receiveVote(v, peer);
+        deps.host()?.receiveVote(v, peer);
         break;
       }
       default:
@@ -332,6 +341,9 @@ export function createConsensusReactor(
 
   function gossipPass(): void {
     passScheduled = false;
+    const host = deps.host();
+    if (host !== null && host !== watched) watch(host);
+    if (host === null) return;
     const view = host.gossipView();
     if (view.step === 0 && view.votes.length === 0) return;
     announce(view);
@@ -350,7 +362,7 @@ export function createConsensusReactor(
   return {
     start() {
       unsubscribe = [
-        host.onChange(schedulePass),
+        () => unwatch?.(),
         network.onPeerConnected((p) => {
           peers.set(p.nodeId, newPeerState());
           lastAnnounced = ""; // tell the new peer where we are

@@ -186,7 +186,7 @@ export async function handshake(deps: HandshakeDeps): Promise<HandshakeResult> {
     const block = decodeWireMessage(BlockSchema, bytes);
     if (!block.ok) throw corrupt(`block ${h}: ${block.error.message}`);
     const lastVals = h === state.initialHeight ? null : loadValidatorSet(stateStore, h - 1n);
-    const appHash = await executor.replayBlockToApp(null, block.value, lastVals);
+    const appHash = await executor.replayBlockToApp(state, block.value, lastVals);
     const expected =
       h === stateHeight
         ? state.appHash

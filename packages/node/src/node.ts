@@ -5,7 +5,7 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { toBinary } from "@bufbuild/protobuf";
-import { createKvStoreApp } from "@qos/app";
+import { createKvStoreApp, type FinalizeBlockResponse } from "@qos/app";
 import { cryptoBackendInfo, sha256 } from "@qos/crypto";
 import {
   type BlockStore,
@@ -19,8 +19,12 @@ import {
 } from "@qos/store";
 import {
   BLOCK_PROTOCOL,
+  type Block,
+  type BlockID,
   BlockMetaSchema,
   BlockSchema,
+  CommitSchema,
+  createCommit,
   decodeWireMessage,
   type ExecTxResult,
   ExecTxResultSchema,
@@ -33,6 +37,8 @@ import { open as openLmdb } from "lmdb";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { eventToProto, execTxResultToProto } from "./abciConvert.ts";
 import { createBlockExecutor } from "./blockExecutor.ts";
+import { createBlockSync } from "./blocksync/blockSync.ts";
+import { createBlockSyncMetrics } from "./blocksync/blockSyncMetrics.ts";
 import type { ChainState } from "./chainState.ts";
 import { loadConfig, type NodeConfig } from "./config.ts";
 import {
@@ -44,6 +50,7 @@ import {
 import { createConsensusReactor } from "./consensusReactor.ts";
 import { lockDataDir } from "./dataDirLock.ts";
 import { createEventBus } from "./events/eventBus.ts";
+import { createEvidencePool } from "./evidence/evidencePool.ts";
 import { type GenesisDoc, loadGenesis } from "./genesis.ts";
 import { handshake } from "./handshake.ts";
 import { configPaths } from "./home.ts";
@@ -75,7 +82,8 @@ export interface RunningNode {
   readonly genesis: GenesisDoc;
   /** The bound RPC address, e.g. `http://127.0.0.1:26657`. */
   readonly rpcUrl: string;
-  readonly consensus: ConsensusHost;
+  /** The running consensus host (null while block sync runs). */
+  consensus(): ConsensusHost | null;
   readonly logger: Logger;
   chainState(): ChainState;
   /** Stops everything in reverse order and closes the stores. Idempotent. */
@@ -223,12 +231,53 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
       { app, logger: logger.child({ module: "mempool" }), metrics: createMempoolMetrics(registry) },
     );
 
+    // The validator network: reactors register their channels before it starts.
+    const network = createP2PNetwork(
+      {
+        chainId: genesis.chainId,
+        nodeKey,
+        moniker: config.moniker,
+        listenAddr: config.p2p.laddr,
+        externalAddress: config.p2p.external_address,
+        persistentPeers: config.p2p.persistent_peers,
+        seeds: config.p2p.seeds,
+        pex: config.p2p.pex,
+        maxInbound: config.p2p.max_num_inbound_peers,
+        maxOutbound: config.p2p.max_num_outbound_peers,
+        allowDuplicateIp: config.p2p.allow_duplicate_ip,
+        banDurationMs: DEFAULT_BAN_DURATION_MS,
+        addrBookPath: join(opts.home, "config", "addrbook.json"),
+        rpcAddress: config.rpc.laddr,
+        txIndex: config.tx_index.indexer === "kv" ? "on" : "off",
+      },
+      { logger, metrics: createP2PMetrics(registry) },
+    );
+
+    /** The latest committed chain state (set by the handshake, then by every applied block). */
+    let chainState: ChainState | undefined;
+    const currentState = (): ChainState => {
+      if (chainState === undefined) throw new Error("chain state read before the handshake");
+      return chainState;
+    };
+    const evidencePool = createEvidencePool(
+      {},
+      {
+        db,
+        blockStore,
+        stateStore,
+        chainState: currentState,
+        network,
+        logger: logger.child({ module: "evidence" }),
+      },
+    );
+
     const executor = createBlockExecutor({
       app,
       db,
       blockStore,
       stateStore,
       mempool,
+      evidence: evidencePool,
       logger: logger.child({ module: "executor" }),
     });
     const hs = await handshake({ app, genesis, db, blockStore, stateStore, executor, logger });
@@ -240,6 +289,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
       },
       "handshake done",
     );
+    chainState = hs.state;
 
     let indexer: Indexer | null = null;
     if (config.tx_index.indexer === "kv") {
@@ -280,91 +330,136 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
       if (meta.ok) lastBlockAppHash = meta.value.header?.appHash;
     }
 
-    // The validator network: channels are registered by the reactors before it starts.
-    const network = createP2PNetwork(
-      {
-        chainId: genesis.chainId,
-        nodeKey,
-        moniker: config.moniker,
-        listenAddr: config.p2p.laddr,
-        externalAddress: config.p2p.external_address,
-        persistentPeers: config.p2p.persistent_peers,
-        seeds: config.p2p.seeds,
-        pex: config.p2p.pex,
-        maxInbound: config.p2p.max_num_inbound_peers,
-        maxOutbound: config.p2p.max_num_outbound_peers,
-        allowDuplicateIp: config.p2p.allow_duplicate_ip,
-        banDurationMs: DEFAULT_BAN_DURATION_MS,
-        addrBookPath: join(opts.home, "config", "addrbook.json"),
-        rpcAddress: config.rpc.laddr,
-        txIndex: config.tx_index.indexer === "kv" ? "on" : "off",
-      },
-      { logger, metrics: createP2PMetrics(registry) },
-    );
-
     /** Index and publish a committed block (after the block is durable). */
     let indexing: Promise<void> = Promise.resolve();
-    const consensus = createConsensusHost(
-      hs.state,
-      hs.lastCommit,
-      {
-        timeouts: {
-          propose: {
-            baseMs: config.consensus.timeout_propose,
-            deltaMs: config.consensus.timeout_propose_delta,
-          },
-          prevote: {
-            baseMs: config.consensus.timeout_prevote,
-            deltaMs: config.consensus.timeout_prevote_delta,
-          },
-          precommit: {
-            baseMs: config.consensus.timeout_precommit,
-            deltaMs: config.consensus.timeout_precommit_delta,
-          },
+    function publishCommitted(
+      block: Block,
+      blockId: BlockID,
+      response: FinalizeBlockResponse,
+    ): void {
+      const height = block.header?.height ?? 0n;
+      const txResults = response.txResults.map(execTxResultToProto);
+      const events = response.events.map(eventToProto);
+      metrics.onBlock(block, clock.nowMs());
+      for (const ev of blockEventsForBus(block, blockId, {
+        events,
+        txResults,
+        appHash: response.appHash,
+      })) {
+        eventBus.publish(ev);
+      }
+      if (indexer !== null) {
+        const ix = indexer;
+        const txs = block.data?.txs ?? [];
+        indexing = indexing
+          .then(() => indexBlockResults(ix, height, txs, txResults, events))
+          .catch((e: unknown) =>
+            logger.error({ err: e, height: String(height) }, "indexing failed"),
+          );
+      }
+    }
+
+    const consensusOptions = {
+      timeouts: {
+        propose: {
+          baseMs: config.consensus.timeout_propose,
+          deltaMs: config.consensus.timeout_propose_delta,
         },
-        timeoutCommitMs: config.consensus.timeout_commit,
-        skipTimeoutCommit: config.consensus.skip_timeout_commit,
-        createEmptyBlocks: config.consensus.create_empty_blocks,
+        prevote: {
+          baseMs: config.consensus.timeout_prevote,
+          deltaMs: config.consensus.timeout_prevote_delta,
+        },
+        precommit: {
+          baseMs: config.consensus.timeout_precommit,
+          deltaMs: config.consensus.timeout_precommit_delta,
+        },
       },
-      {
+      timeoutCommitMs: config.consensus.timeout_commit,
+      skipTimeoutCommit: config.consensus.skip_timeout_commit,
+      createEmptyBlocks: config.consensus.create_empty_blocks,
+    };
+
+    /** A consensus host for the current chain state (made anew after each block-sync run). */
+    function createHost(): ConsensusHost {
+      const state = currentState();
+      let lastCommit = createCommit();
+      let lastBlockAppHash: Uint8Array | undefined;
+      if (state.lastBlockHeight > 0n) {
+        const seen = blockStore.loadSeenCommit(state.lastBlockHeight);
+        const decoded = seen === undefined ? undefined : decodeWireMessage(CommitSchema, seen);
+        if (decoded?.ok) lastCommit = decoded.value;
+        // The app hash in the last block's header: the next height needs a "proof block"
+        // when the state changed since (consensus/state.go needProofBlock).
+        const meta = blockStore.loadBlockMeta(state.lastBlockHeight);
+        const decodedMeta =
+          meta === undefined ? undefined : decodeWireMessage(BlockMetaSchema, meta);
+        if (decodedMeta?.ok) lastBlockAppHash = decodedMeta.value.header?.appHash;
+      }
+      return createConsensusHost(state, lastCommit, consensusOptions, {
         executor,
         wal,
         signer: { key: validatorKey, guard },
         clock,
         logger,
         hasTxs: () => mempool.size() > 0,
-        reportPeer: (peer, offence, reason) => network.reportPeer(peer, offence, reason),
         onTxsAvailable: (cb) => mempool.onTxsAvailable(cb),
+        reportPeer: (peer, offence, reason) => network.reportPeer(peer, offence, reason),
+        onConflictingVotes: (a, b) => evidencePool.reportConflictingVotes(a, b),
         ...(lastBlockAppHash !== undefined ? { lastBlockAppHash } : {}),
-        onCommitted: ({ block, sealed, response }) => {
-          const header = block.header;
-          const height = header?.height ?? 0n;
-          const txResults = response.txResults.map(execTxResultToProto);
-          const events = response.events.map(eventToProto);
-          metrics.onBlock(block, clock.nowMs());
-          for (const ev of blockEventsForBus(block, sealed.blockId, {
-            events,
-            txResults,
-            appHash: response.appHash,
-          })) {
-            eventBus.publish(ev);
-          }
-          if (indexer !== null) {
-            const ix = indexer;
-            const txs = block.data?.txs ?? [];
-            indexing = indexing
-              .then(() => indexBlockResults(ix, height, txs, txResults, events))
-              .catch((e: unknown) =>
-                logger.error({ err: e, height: String(height) }, "indexing failed"),
-              );
-          }
+        onCommitted: ({ block, sealed, state: next, response }) => {
+          chainState = next;
+          publishCommitted(block, sealed.blockId, response);
         },
+      });
+    }
+
+    let consensus: ConsensusHost | null = null;
+    let switching: Promise<void> = Promise.resolve();
+    /** Runs consensus from the current state (after the handshake, or when block sync caught up). */
+    async function startConsensus(): Promise<void> {
+      if (consensus !== null) return;
+      const host = createHost();
+      consensus = host;
+      await host.start();
+      logger.info({ height: String(currentState().lastBlockHeight + 1n) }, "consensus started");
+    }
+    /** Stops consensus and fetches blocks instead (the node fell behind, e.g. after a partition). */
+    async function switchToBlockSync(): Promise<void> {
+      const host = consensus;
+      if (host === null) return;
+      consensus = null;
+      await host.stop();
+      chainState = host.state();
+      logger.info(
+        { height: String(currentState().lastBlockHeight) },
+        "fell behind the network: switching to block sync",
+      );
+      blockSync.startSync();
+    }
+
+    const blockSync = createBlockSync(
+      {},
+      {
+        chainState: currentState,
+        blockStore,
+        executor,
+        network,
+        logger,
+        metrics: createBlockSyncMetrics(registry),
+        applyBlock: async (sealed, commit) => {
+          const applied = await executor.applyBlock(currentState(), sealed, commit, () => {});
+          chainState = applied.state;
+          publishCommitted(sealed.block, sealed.blockId, applied.response);
+          return applied.state;
+        },
+        onCaughtUp: () => {
+          switching = switching.then(startConsensus).catch((e: unknown) => {
+            logger.fatal({ err: e }, "cannot start consensus after block sync");
+          });
+        },
+        onFatal: (e: unknown) => logger.fatal({ err: e }, "block sync failed"),
       },
     );
-    closers.push(async () => {
-      await consensus.stop();
-      await indexing;
-    });
     const mempoolReactor = createMempoolReactor({
       network,
       mempool,
@@ -373,13 +468,13 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     });
     const consensusReactor = createConsensusReactor(
       {},
-      { network, host: consensus, blockStore, logger },
+      { network, host: () => consensus, blockStore, logger },
     );
-    await network.start();
     closers.push(async () => {
-      consensusReactor.stop();
-      mempoolReactor.stop();
-      await network.stop();
+      await switching;
+      await consensus?.stop();
+      await blockSync.stop();
+      await indexing;
     });
 
     const rpc: RpcServer = await createRpcServer(
@@ -406,7 +501,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
           genesis,
           blockStore,
           stateStore,
-          chainState: () => consensus.state(),
+          chainState: () => consensus?.state() ?? currentState(),
           mempool,
           indexer,
           app,
@@ -415,7 +510,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
             network
               .peers()
               .map((p) => ({ nodeId: p.nodeId, remoteIp: p.remoteAddr, moniker: p.moniker })),
-          catchingUp: () => false,
+          catchingUp: () => blockSync.isSyncing(),
         }),
       },
     );
@@ -432,8 +527,34 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
       closers.push(() => metricsServer?.close());
     }
 
-    await consensus.start();
+    await network.start();
+    closers.push(async () => {
+      consensusReactor.stop();
+      mempoolReactor.stop();
+      evidencePool.stop();
+      await network.stop();
+    });
+    evidencePool.start();
+    blockSync.start();
     consensusReactor.start();
+    // A lone validator has nobody to sync from; everyone else syncs first (blocksync/reactor.go).
+    const state0 = currentState();
+    const alone =
+      state0.validators.size === 1 && state0.validators.hasAddress(validatorKey.address);
+    if (alone) await startConsensus();
+    else blockSync.startSync();
+    // Fall back to block sync when the network has moved ≥ 2 heights ahead of us.
+    let behindChecks = 0;
+    const behindTimer = setInterval(() => {
+      behindChecks = consensus !== null && blockSync.isBehind() ? behindChecks + 1 : 0;
+      if (behindChecks >= 3) {
+        behindChecks = 0;
+        switching = switching
+          .then(switchToBlockSync)
+          .catch((e: unknown) => logger.error({ err: e }, "switching to block sync failed"));
+      }
+    }, 1000);
+    closers.push(() => clearInterval(behindTimer));
     logger.info({ rpc: rpcUrl, blockProtocol: String(BLOCK_PROTOCOL) }, "node started");
 
     let closing: Promise<void> | null = null;
@@ -442,9 +563,9 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
       nodeId,
       genesis,
       rpcUrl,
-      consensus,
+      consensus: () => consensus,
       logger,
-      chainState: () => consensus.state(),
+      chainState: () => consensus?.state() ?? currentState(),
       close() {
         closing ??= closeAll();
         return closing;
