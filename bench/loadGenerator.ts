@@ -1,0 +1,368 @@
+// Load generator for a running node: C keep-alive HTTP clients in closed loops (broadcast_tx_sync
+// of unique kvstore txs, or `health`), commit times from a websocket NewBlock subscription.
+
+import { Agent, request } from "node:http";
+import { performance } from "node:perf_hooks";
+import { WebSocket } from "ws";
+import { percentile } from "./benchStats.ts";
+
+/** A JSON-RPC reply as the load generator sees it. */
+interface RpcReply {
+  readonly result?: { readonly code?: number; readonly log?: string };
+  readonly error?: { readonly message: string; readonly data?: string };
+}
+
+/** `connections` keep-alive sockets to one JSON-RPC endpoint; each `post` uses a free one. */
+export interface KeepAliveRpc {
+  post(body: string): Promise<RpcReply>;
+  close(): void;
+}
+
+export function createKeepAliveRpc(url: string, connections: number): KeepAliveRpc {
+  const u = new URL(url);
+  const agent = new Agent({
+    keepAlive: true,
+    maxSockets: connections,
+    maxFreeSockets: connections,
+  });
+  return {
+    post: (body) =>
+      new Promise((resolve, reject) => {
+        const req = request(
+          {
+            agent,
+            host: u.hostname,
+            port: u.port,
+            path: "/",
+            method: "POST",
+            headers: {
+              "content-type": "application/json",
+              "content-length": Buffer.byteLength(body),
+            },
+          },
+          (res) => {
+            const chunks: Buffer[] = [];
+            res.on("data", (c: Buffer) => chunks.push(c));
+            res.on("end", () => {
+              try {
+                resolve(JSON.parse(Buffer.concat(chunks).toString("utf8")) as RpcReply);
+              } catch (e) {
+                reject(e);
+              }
+            });
+            res.on("error", reject);
+          },
+        );
+        req.on("error", reject);
+        req.end(body);
+      }),
+    close: () => agent.destroy(),
+  };
+}
+
+export interface TxLoadOptions {
+  /** The node's RPC base URL, e.g. http://127.0.0.1:26657. */
+  readonly rpc: string;
+  readonly connections: number;
+  /** Load before the measuring window opens (JIT, mempool and block size settle). */
+  readonly warmupMs: number;
+  readonly durationMs: number;
+  /** Makes keys unique across runs against the same chain. */
+  readonly tag: string;
+  /** Pause of one client after a rejected tx (mempool full), so rejections do not spin. */
+  readonly rejectBackoffMs?: number;
+}
+
+export interface TxLoadResult {
+  readonly connections: number;
+  readonly txBytes: number;
+  /** Length of the window the committed figures are over (first to last block event in it). */
+  readonly windowS: number;
+  /** broadcast_tx_sync calls answered per second in the window (accepted + rejected). */
+  readonly offeredPerS: number;
+  readonly acceptedPerS: number;
+  /** broadcast_tx_sync calls answered in the window. */
+  readonly answered: number;
+  readonly rejected: number;
+  readonly rejectedByReason: Readonly<Record<string, number>>;
+  readonly committedPerS: number;
+  readonly blocks: number;
+  readonly blocksPerS: number;
+  readonly txsPerBlock: number;
+  readonly maxTxsPerBlock: number;
+  /** Broadcast (request sent) to the NewBlock event carrying the tx, over txs committed in the window. */
+  readonly latencyMs: { readonly p50: number; readonly p99: number; readonly max: number };
+  readonly latencySamples: number;
+  /** Txs committed from the start of the load to the end of the window (state size for replays). */
+  readonly committedTotal: number;
+  /** broadcast_tx_sync round trip (request to CheckTx answer) in the window. */
+  readonly broadcastRttMs: { readonly p50: number; readonly p99: number; readonly max: number };
+  /**
+   * Silences: gaps of at least STALL_MS between consecutive broadcast answers in the window
+   * (the node answering nothing, e.g. while it executes a block). Total and share of the window.
+   */
+  readonly stallMsPerBlock: number;
+  readonly stallPct: number;
+  /** Mean bytes of the block's txs (tx + proto framing) per block in the window. */
+  readonly blockTxBytes: number;
+}
+
+/** A gap between broadcast answers at least this long counts as the node being stalled. */
+export const STALL_MS = 50;
+
+interface BlockSeen {
+  readonly at: number;
+  readonly height: number;
+  readonly txs: readonly string[];
+}
+
+interface NewBlockMessage {
+  readonly result?: {
+    readonly data?: {
+      readonly value?: {
+        readonly block?: {
+          readonly header?: { readonly height?: string };
+          readonly data?: { readonly txs?: readonly string[] | null };
+        };
+      };
+    };
+  };
+  readonly error?: { readonly message: string; readonly data?: string };
+}
+
+/** Opens a websocket, subscribes to `tm.event='NewBlock'` and reports each block's arrival time. */
+export async function subscribeNewBlocks(
+  rpc: string,
+  onBlock: (b: BlockSeen) => void,
+): Promise<{ close(): void }> {
+  const ws = new WebSocket(`${rpc.replace(/^http/, "ws")}/websocket`, { perMessageDeflate: false });
+  await new Promise<void>((resolve, reject) => {
+    ws.once("open", () => resolve());
+    ws.once("error", reject);
+  });
+  const subscribed = new Promise<void>((resolve, reject) => {
+    ws.on("message", (raw: Buffer) => {
+      const at = performance.now();
+      const msg = JSON.parse(raw.toString("utf8")) as NewBlockMessage;
+      if (msg.error !== undefined) {
+        reject(new Error(`NewBlock subscription: ${msg.error.message} ${msg.error.data ?? ""}`));
+        return;
+      }
+      const block = msg.result?.data?.value?.block;
+      if (block === undefined) {
+        resolve(); // the subscribe call's own (empty) reply
+        return;
+      }
+      onBlock({ at, height: Number(block.header?.height ?? 0), txs: block.data?.txs ?? [] });
+    });
+  });
+  ws.send(
+    JSON.stringify({
+      jsonrpc: "2.0",
+      id: "bench-newblock",
+      method: "subscribe",
+      params: { query: "tm.event='NewBlock'" },
+    }),
+  );
+  await subscribed;
+  return { close: () => ws.close() };
+}
+
+/**
+ * Runs `connections` closed-loop clients sending unique `key=value` txs with
+ * broadcast_tx_sync for warmup + duration, and measures commits from NewBlock events.
+ */
+export async function runTxLoad(opts: TxLoadOptions): Promise<TxLoadResult> {
+  const backoff = opts.rejectBackoffMs ?? 20;
+  const sentAt = new Map<string, number>(); // base64 tx -> performance.now() at send
+  const blocks: BlockSeen[] = [];
+  const sub = await subscribeNewBlocks(opts.rpc, (b) => blocks.push(b));
+  const rpc = createKeepAliveRpc(opts.rpc, opts.connections);
+  const value = "v".repeat(32);
+  const txBytes = Buffer.byteLength(`${opts.tag}.00.000000=${value}`);
+
+  const t0 = performance.now();
+  const winStart = t0 + opts.warmupMs;
+  const winEnd = winStart + opts.durationMs;
+  let stopping = false;
+  let answered = 0;
+  let accepted = 0;
+  let rejected = 0;
+  const rejectedByReason: Record<string, number> = {};
+  const rtts: number[] = [];
+  const commitLatency = new Map<string, number>(); // filled when the block arrives
+  const answerTimes: number[] = [];
+
+  const client = async (c: number): Promise<void> => {
+    let seq = 0;
+    const prefix = `${opts.tag}.${String(c).padStart(2, "0")}.`;
+    while (!stopping) {
+      const tx = `${prefix}${String(seq++).padStart(6, "0")}=${value}`;
+      const b64 = Buffer.from(tx, "utf8").toString("base64");
+      const body = `{"jsonrpc":"2.0","id":${seq},"method":"broadcast_tx_sync","params":{"tx":"${b64}"}}`;
+      const sent = performance.now();
+      sentAt.set(b64, sent);
+      let reason: string | null = null;
+      try {
+        const reply = await rpc.post(body);
+        if (reply.error !== undefined) reason = reply.error.data ?? reply.error.message;
+        else if (reply.result?.code !== 0)
+          reason = `code ${reply.result?.code}: ${reply.result?.log}`;
+      } catch (e) {
+        reason = `transport: ${(e as Error).message}`;
+      }
+      const done = performance.now();
+      if (done >= winStart && done <= winEnd) {
+        answered++;
+        answerTimes.push(done);
+        rtts.push(done - sent);
+        if (reason === null) accepted++;
+        else {
+          rejected++;
+          const key = reason.replace(/\d+/g, "N").slice(0, 80);
+          rejectedByReason[key] = (rejectedByReason[key] ?? 0) + 1;
+        }
+      }
+      if (reason !== null) {
+        sentAt.delete(b64);
+        await new Promise((r) => setTimeout(r, backoff));
+      }
+    }
+  };
+
+  const clients = Array.from({ length: opts.connections }, (_, c) => client(c));
+  await new Promise((r) => setTimeout(r, winEnd - t0));
+  stopping = true;
+  await Promise.all(clients);
+  // The block that closes the window may still be in flight: wait for one more event.
+  const lastCount = blocks.length;
+  const deadline = performance.now() + 5_000;
+  while (blocks.length === lastCount && performance.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  sub.close();
+  rpc.close();
+
+  for (const b of blocks) {
+    for (const tx of b.txs) {
+      const s = sentAt.get(tx);
+      if (s !== undefined) commitLatency.set(tx, b.at - s);
+    }
+  }
+  let committedTotal = 0;
+  for (const b of blocks) if (b.at <= winEnd) committedTotal += b.txs.length;
+
+  const inWindow = blocks.filter((b) => b.at >= winStart && b.at <= winEnd);
+  const first = inWindow[0];
+  const last = inWindow[inWindow.length - 1];
+  const counted = inWindow.slice(1); // blocks after the first one: (first, last]
+  const spanS = first !== undefined && last !== undefined ? (last.at - first.at) / 1000 : 0;
+  let committed = 0;
+  let maxTxs = 0;
+  let txByteSum = 0;
+  const latencies: number[] = [];
+  for (const b of counted) {
+    committed += b.txs.length;
+    maxTxs = Math.max(maxTxs, b.txs.length);
+    for (const tx of b.txs) {
+      const l = commitLatency.get(tx);
+      if (l !== undefined) latencies.push(l);
+      const n = (tx.length * 3) / 4; // base64 length -> bytes (our txs need no padding slack)
+      txByteSum += 1 + (n < 128 ? 1 : 2) + n;
+    }
+  }
+  latencies.sort((a, b) => a - b);
+  rtts.sort((a, b) => a - b);
+  answerTimes.sort((a, b) => a - b);
+  let stallMs = 0;
+  let prev = winStart;
+  for (const t of [...answerTimes, winEnd]) {
+    if (t - prev >= STALL_MS) stallMs += t - prev;
+    prev = t;
+  }
+  const windowS = opts.durationMs / 1000;
+  return {
+    connections: opts.connections,
+    txBytes,
+    windowS: spanS,
+    offeredPerS: answered / windowS,
+    acceptedPerS: accepted / windowS,
+    answered,
+    rejected,
+    rejectedByReason,
+    committedPerS: spanS > 0 ? committed / spanS : 0,
+    blocks: counted.length,
+    blocksPerS: spanS > 0 ? counted.length / spanS : 0,
+    txsPerBlock: counted.length > 0 ? committed / counted.length : 0,
+    maxTxsPerBlock: maxTxs,
+    latencyMs: {
+      p50: percentile(latencies, 0.5),
+      p99: percentile(latencies, 0.99),
+      max: latencies[latencies.length - 1] ?? Number.NaN,
+    },
+    latencySamples: latencies.length,
+    committedTotal,
+    broadcastRttMs: {
+      p50: percentile(rtts, 0.5),
+      p99: percentile(rtts, 0.99),
+      max: rtts[rtts.length - 1] ?? Number.NaN,
+    },
+    blockTxBytes: counted.length > 0 ? txByteSum / counted.length : 0,
+    stallMsPerBlock: counted.length > 0 ? stallMs / counted.length : Number.NaN,
+    stallPct: (100 * stallMs) / opts.durationMs,
+  };
+}
+
+export interface HealthLoadResult {
+  readonly connections: number;
+  readonly perS: number;
+  readonly rttMs: { readonly p50: number; readonly p99: number };
+  readonly errors: number;
+}
+
+/** The RPC transport alone: `connections` closed-loop clients calling `health` for durationMs. */
+export async function runHealthLoad(
+  rpcUrl: string,
+  connections: number,
+  durationMs: number,
+  warmupMs = 500,
+): Promise<HealthLoadResult> {
+  const rpc = createKeepAliveRpc(rpcUrl, connections);
+  const body = `{"jsonrpc":"2.0","id":1,"method":"health","params":{}}`;
+  const t0 = performance.now();
+  const winStart = t0 + warmupMs;
+  const winEnd = winStart + durationMs;
+  let stopping = false;
+  let count = 0;
+  let errors = 0;
+  const rtts: number[] = [];
+  const client = async (): Promise<void> => {
+    while (!stopping) {
+      const sent = performance.now();
+      let ok = true;
+      try {
+        ok = (await rpc.post(body)).error === undefined;
+      } catch {
+        ok = false;
+      }
+      const done = performance.now();
+      if (done >= winStart && done <= winEnd) {
+        count++;
+        rtts.push(done - sent);
+        if (!ok) errors++;
+      }
+    }
+  };
+  const clients = Array.from({ length: connections }, () => client());
+  await new Promise((r) => setTimeout(r, winEnd - t0));
+  stopping = true;
+  await Promise.all(clients);
+  rpc.close();
+  rtts.sort((a, b) => a - b);
+  return {
+    connections,
+    perS: count / (durationMs / 1000),
+    rttMs: { p50: percentile(rtts, 0.5), p99: percentile(rtts, 0.99) },
+    errors,
+  };
+}
