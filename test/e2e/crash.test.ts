@@ -4,7 +4,8 @@
 // the validator never signs two different votes or proposals for one (height, round, type).
 // CRASH_KILLS (default 20) and CRASH_SEED set the number of kills and the PRNG seed.
 
-import { appendFileSync, rmSync } from "node:fs";
+import { appendFileSync, cpSync, readdirSync, readFileSync, rmSync, truncateSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   blockIdKey,
@@ -14,6 +15,7 @@ import {
   voteSignBytes,
 } from "@qos/consensus";
 import { ed25519Verify, sha256 } from "@qos/crypto";
+import { scanWalSegment, WAL_DEFAULTS } from "@qos/store";
 import {
   BlockIDFlag,
   blockFromJson,
@@ -41,6 +43,7 @@ import {
   readSignState,
   readWal,
   rpcCall,
+  setConfigValue,
   sleep,
   startNode,
   waitFor,
@@ -63,6 +66,8 @@ const NODE_ARGS = ["--consensus.timeout_commit", `${TIMEOUT_COMMIT_MS}ms`] as co
 const ALIGNED_KILL_SHARE = 0.4;
 const AFTER_COMMIT_KILL_SHARE = 0.2;
 const LOG_FAILURE = /consensus halted|^F\[/m;
+/** A restart that found no #ENDHEIGHT to replay its height from (a later crash would lose it). */
+const NO_REPLAY_POINT = /no WAL records for this height/;
 
 interface SentTx {
   readonly text: string;
@@ -102,6 +107,7 @@ describe("crash safety", () => {
       const home = `${dir.path}/node`;
       const chainId = "crash-test";
       qos(["init", "--home", home, "--chain-id", chainId, "--moniker", "crash"]);
+      setConfigValue(home, "p2p", "laddr", `tcp://127.0.0.1:${await freePort()}`);
       const port = await freePort();
       const prng = createPrng(SEED);
 
@@ -142,10 +148,13 @@ describe("crash safety", () => {
           .join("\n")
           .slice(-6000);
       const fail = (what: string, node: RunningNode | null): never => {
+        // Keep the home (stores, WAL, sign state) for a post-mortem; the temp dir is removed.
+        const kept = join(tmpdir(), `qos-crash-failed-${Date.now()}`);
+        cpSync(home, kept, { recursive: true });
         const before =
           previousLog === "" ? "" : `\n--- previous run's log (tail) ---\n${logTail(previousLog)}`;
         const current = node === null ? "" : `\n--- node log (tail) ---\n${logTail(node.output())}`;
-        throw new Error(`${what}${before}${current}`);
+        throw new Error(`${what} (home kept at ${kept})${before}${current}`);
       };
 
       function checkLog(node: RunningNode): void {
@@ -153,6 +162,8 @@ describe("crash safety", () => {
         previousLog = out;
         if (KEEP_LOGS !== undefined) appendFileSync(KEEP_LOGS, `${out}\n=== SIGKILL ===\n`);
         if (LOG_FAILURE.test(out)) fail("the node logged a fatal line / consensus halted", node);
+        if (NO_REPLAY_POINT.test(out))
+          fail("a restart found no #ENDHEIGHT to replay its height from", node);
         figures.tornTails += out.match(/cut a torn record/g)?.length ?? 0;
         figures.walReplays += out.match(/replayed WAL/g)?.length ?? 0;
         figures.appReplays += out.match(/replayed blocks to the application/g)?.length ?? 0;
@@ -554,11 +565,59 @@ describe("crash safety", () => {
     120_000 + KILLS * 15_000,
   );
 
+  it("closes a stored height whose #ENDHEIGHT a crash cut off, so the next height replays", async () => {
+    // The SIGKILL loop lands in this window about once per 100 kills: block h is in the store
+    // (its fsync was running) but #ENDHEIGHT(h) never reached the WAL. Here the same state is
+    // made on purpose: an idle node (no empty blocks) whose WAL ends with #ENDHEIGHT(h) is
+    // stopped and that last record is cut off.
+    const home = `${dir.path}/endheight`;
+    qos(["init", "--home", home, "--chain-id", "endheight-test", "--moniker", "endheight"]);
+    setConfigValue(home, "p2p", "laddr", `tcp://127.0.0.1:${await freePort()}`);
+    const port = await freePort();
+    const args = [...NODE_ARGS, "--consensus.create_empty_blocks", "false"];
+    const first = startNode(home, port, args);
+    let stored = 0n;
+    try {
+      await waitFor("the RPC", async () => await latestHeight(first.rpc));
+      await rpcCall(first.rpc, "broadcast_tx_commit", { tx: toBase64(utf8Encode("a=b")) });
+      // The tx block changes the app hash, so one more (proof) block follows; then it idles.
+      stored = await waitFor("an idle chain", async () => {
+        const h = await latestHeight(first.rpc);
+        await sleep(700);
+        return (await latestHeight(first.rpc)) === h ? h : undefined;
+      });
+    } finally {
+      await first.kill();
+    }
+    const walDir = nodePaths(home).wal;
+    const head = readdirSync(walDir)
+      .filter((n) => /^wal\.\d{10}$/.test(n))
+      .sort()
+      .at(-1) as string;
+    const bytes = readFileSync(join(walDir, head));
+    const last = scanWalSegment(bytes, WAL_DEFAULTS.maxRecordBytes).records.at(-1);
+    expect(last?.entry).toEqual({ kind: "endHeight", height: stored });
+    truncateSync(join(walDir, head), last?.offset ?? bytes.length);
+
+    const second = startNode(home, port, args);
+    try {
+      await waitFor("the RPC", async () => await latestHeight(second.rpc));
+      await rpcCall(second.rpc, "broadcast_tx_commit", { tx: toBase64(utf8Encode("c=d")) });
+    } finally {
+      await second.stop();
+    }
+    expect(second.output()).not.toMatch(NO_REPLAY_POINT);
+    expect(second.output()).toMatch(/writing the missing #ENDHEIGHT of the last stored block/);
+    expect(readWal(home).endHeights).toContain(stored);
+    expect(readWal(home).endHeights).toContain(stored + 1n);
+  }, 60_000);
+
   it("rebuilds a tx index that lost blocks in a crash from the stored blocks at start-up", async () => {
     // A crash after a block is stored but before it is indexed leaves the index behind the
     // block store (the SIGKILL loop above hits this); here the whole index is lost at once.
     const home = `${dir.path}/reindex`;
     qos(["init", "--home", home, "--chain-id", "reindex-test", "--moniker", "reindex"]);
+    setConfigValue(home, "p2p", "laddr", `tcp://127.0.0.1:${await freePort()}`);
     const port = await freePort();
     const first = startNode(home, port, NODE_ARGS);
     const committed: { tx: string; height: string }[] = [];
@@ -592,5 +651,5 @@ describe("crash safety", () => {
     } finally {
       await second.stop();
     }
-  });
+  }, 60_000);
 });

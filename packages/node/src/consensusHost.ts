@@ -921,6 +921,20 @@ export function createConsensusHost(
       // consensus/replay.go catchupReplay: re-handle the inputs logged after #ENDHEIGHT(h-1).
       // A new WAL starts with #ENDHEIGHT(0), as CometBFT's does, so the first height replays too.
       if (wal.lastEndHeight() === null) wal.writeEndHeight(0n);
+      // A crash after block h is stored but before #ENDHEIGHT(h) is written (the store's
+      // fsync is a window of milliseconds), or blocks stored by block sync, leave the WAL
+      // without the marker this height's replay starts from: a second crash during this
+      // height would then restart it without its WAL (CometBFT logs "WAL does not contain
+      // #ENDHEIGHT" and goes on). The records after the last marker belong to stored
+      // heights, so close them with the stored height's marker before logging anything new.
+      const lastEnd = wal.lastEndHeight() ?? 0n;
+      if (state.lastBlockHeight >= state.initialHeight && state.lastBlockHeight > lastEnd) {
+        log.info(
+          { height: String(state.lastBlockHeight), lastEndHeight: String(lastEnd) },
+          "WAL: writing the missing #ENDHEIGHT of the last stored block",
+        );
+        wal.writeEndHeight(state.lastBlockHeight);
+      }
       const after = wal.replayAfterEndHeight(height === state.initialHeight ? 0n : height - 1n);
       if (!after.found) log.info({ height: String(height) }, "no WAL records for this height");
       const records = after.found ? after.messages : [];
