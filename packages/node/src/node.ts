@@ -68,6 +68,14 @@ import { createRpcServer, type RpcServer } from "./rpc/rpcServer.ts";
 import { blockEventsForBus, createRpcRoutes } from "./rpcRoutes.ts";
 import { QOS_VERSION } from "./version.ts";
 
+/** The consensus step as CometBFT's `consensus_step` metric numbers it (1 propose … 4 commit). */
+const ROUND_STEP_NUMBER: Record<string, number> = {
+  propose: 1,
+  prevote: 2,
+  precommit: 3,
+  commit: 4,
+};
+
 export interface NodeOptions {
   readonly home: string;
   /** `section.key` → value overrides of config.toml (command-line flags). */
@@ -277,7 +285,18 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
       blockStore,
       stateStore,
       mempool,
-      evidence: evidencePool,
+      evidence: {
+        pendingEvidence: (maxBytes) => evidencePool.pendingEvidence(maxBytes),
+        checkEvidence: (list, state) => evidencePool.checkEvidence(list, state),
+        toMisbehavior: (ev, state) => evidencePool.toMisbehavior(ev, state),
+        update(state, committed) {
+          // The block is durable and committed to the app: this is now the latest state, the
+          // one the pool verifies the evidence it builds from buffered conflicting votes
+          // against (evidence/pool.go Update: updateState before processConsensusBuffer).
+          chainState = state;
+          evidencePool.update(state, committed);
+        },
+      },
       logger: logger.child({ module: "executor" }),
     });
     const hs = await handshake({ app, genesis, db, blockStore, stateStore, executor, logger });
@@ -408,6 +427,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
         ...(lastBlockAppHash !== undefined ? { lastBlockAppHash } : {}),
         onCommitted: ({ block, sealed, state: next, response }) => {
           chainState = next;
+          metrics.setValidators(next.validators.size, next.validators.totalVotingPower);
           publishCommitted(block, sealed.blockId, response);
         },
       });
@@ -420,6 +440,10 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
       if (consensus !== null) return;
       const host = createHost();
       consensus = host;
+      host.onChange(() => {
+        const rs = host.roundState();
+        metrics.setRoundStep(rs.round, ROUND_STEP_NUMBER[rs.step] ?? 0);
+      });
       await host.start();
       logger.info({ height: String(currentState().lastBlockHeight + 1n) }, "consensus started");
     }
