@@ -5,7 +5,7 @@
 
 import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
-import { type ChainWatch, highest, startChainWatch } from "../e2e/chainWatch.ts";
+import { type ChainWatch, highest, type Stall, startChainWatch } from "../e2e/chainWatch.ts";
 import { createPrng, latestHeight, type Prng, rpcCall, sleep, txBase64 } from "../e2e/harness.ts";
 import { type ProxiedCluster, startProxiedCluster } from "../e2e/proxiedCluster.ts";
 
@@ -47,6 +47,8 @@ interface FaultRecord {
   readonly cutFrom: readonly number[];
   /** Time from restoring the node to it being at the tip again (NaN if it never was). */
   catchUpMs: number;
+  /** When the node was back at the tip (or given up on). */
+  endS: number;
 }
 
 interface AckedTx {
@@ -96,6 +98,8 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
   let sent = 0;
   let keep = opts.keep;
   let startHeight = 0n;
+  /** Chaos time (s) at which the chain watch started: its times are relative to it. */
+  let watchStartS = 0;
   let finalHeight = 0n;
   try {
     const w = await startChainWatch({
@@ -103,6 +107,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       isUp: (i) => cluster.isRunning(i),
     });
     watch = w;
+    watchStartS = at();
     startHeight = w.maxHeight();
 
     // ---- load: unique kvstore txs to random running nodes ----------------------------
@@ -215,6 +220,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
         durationMs,
         cutFrom,
         catchUpMs: Number.NaN,
+        endS: Number.NaN,
       };
       faults.push(rec);
       const h = w.maxHeight();
@@ -254,6 +260,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
         cluster.mesh.healAll();
       }
       rec.catchUpMs = await catchUp(k);
+      rec.endS = at();
       if (Number.isNaN(rec.catchUpMs)) {
         violations.push(
           `node${k} was not back at the tip ${CATCH_UP_BOUND_MS / 1000} s after its ${kind} ended ` +
@@ -298,10 +305,12 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     }
     violations.push(...(await checkAckedTxs(cluster, acked)));
     if (w.maxStallMs() > opts.maxStallS * 1000) {
-      const worst = w.stalls().reduce((a, b) => (b.toMs - b.fromMs > a.toMs - a.fromMs ? b : a));
+      const worst = [...w.stalls()].sort((a, b) => b.toMs - b.fromMs - (a.toMs - a.fromMs))[0];
       violations.push(
-        `the chain made no progress for ${fmtS(w.maxStallMs())} (bound ${opts.maxStallS} s), ` +
-          `at height ${worst.height} from ${fmtS(worst.fromMs)} into the run`,
+        `the chain made no progress for ${fmtS(w.maxStallMs())} (bound ${opts.maxStallS} s)` +
+          (worst === undefined
+            ? " at the end of the run"
+            : `, at height ${worst.height} from ${fmtS(worst.fromMs)} into the run`),
       );
     }
     for (const e of cluster.unexpectedExits()) violations.push(e);
@@ -327,6 +336,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
     watch,
     startHeight,
     finalHeight,
+    watchStartS,
     durationS: at(),
     violations,
     keptDir: keep ? cluster.dir : null,
@@ -373,6 +383,7 @@ function summarize(r: {
   watch: ChainWatch | undefined;
   startHeight: bigint;
   finalHeight: bigint;
+  watchStartS: number;
   durationS: number;
   violations: readonly string[];
   keptDir: string | null;
@@ -385,6 +396,15 @@ function summarize(r: {
   const median = catchUps[Math.floor(catchUps.length / 2)] ?? Number.NaN;
   const w = r.watch;
   const stalls = w?.stalls() ?? [];
+  /** The faults under way during a stall (watch times are ms since the watch started). */
+  const during = (s: Stall): string => {
+    const from = r.watchStartS + s.fromMs / 1000;
+    const to = r.watchStartS + s.toMs / 1000;
+    const active = r.faults.filter((f) => f.atS < to && !(f.endS < from));
+    return active.length === 0
+      ? " (no fault)"
+      : ` (${active.map((f) => `${f.kind} node${f.node}`).join(", ")})`;
+  };
   const lines = [
     "",
     "=".repeat(78),
@@ -406,7 +426,9 @@ function summarize(r: {
       `(${r.finalHeight - r.startHeight} blocks); every node compared at every height`,
     `max stall (highest height standing still): ${fmtS(w?.maxStallMs() ?? Number.NaN)} ` +
       `(bound ${r.opts.maxStallS} s); stalls over 5 s: ${
-        stalls.map((s) => `${fmtS(s.toMs - s.fromMs)} at height ${s.height}`).join(", ") || "none"
+        stalls
+          .map((s) => `${fmtS(s.toMs - s.fromMs)} at height ${s.height}${during(s)}`)
+          .join(", ") || "none"
       }`,
     r.violations.length === 0
       ? "RESULT: PASS — no fork, every acknowledged tx on every node, heights advanced throughout"

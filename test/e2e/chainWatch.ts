@@ -45,7 +45,7 @@ export interface ChainWatch {
   forks(): readonly ForkEvidence[];
   /** Node i's height over time (one sample per poll that reached it). */
   samples(i: number): readonly HeightSample[];
-  /** The longest time (ms) the highest height stood still, including the current stretch. */
+  /** The longest time (ms) the highest height stood still, including the current stretch (up to stop()). */
   maxStallMs(): number;
   stalls(): readonly Stall[];
   /** ms since the watch started. */
@@ -84,6 +84,8 @@ export async function startChainWatch(opts: ChainWatchOptions): Promise<ChainWat
   let lastProgressMs = 0;
   let maxStall = 0;
   let stopped = false;
+  /** When stop() was called: the current stretch ends there. */
+  let stoppedAtMs: number | null = null;
 
   function progress(height: bigint, at: number): void {
     if (height <= maxHeight) return;
@@ -154,11 +156,12 @@ export async function startChainWatch(opts: ChainWatchOptions): Promise<ChainWat
     hashAt: (h) => hashes.get(h)?.hash,
     forks: () => forks,
     samples: (i) => samples[i] ?? [],
-    maxStallMs: () => Math.max(maxStall, now() - lastProgressMs),
+    maxStallMs: () => Math.max(maxStall, (stoppedAtMs ?? now()) - lastProgressMs),
     stalls: () => stalls,
     elapsedMs: now,
     pollNow: pollAll,
     async stop() {
+      stoppedAtMs ??= now();
       stopped = true;
       await loop;
     },
