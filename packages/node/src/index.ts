@@ -1,9 +1,13 @@
 export const PACKAGE = "@qos/node";
 export * from "./abciConvert.ts";
 export * from "./blockExecutor.ts";
+export * from "./blocksync/blockSync.ts";
+export * from "./blocksync/blockSyncMetrics.ts";
+export * from "./blocksync/blocksyncMessages.ts";
 export * from "./chainState.ts";
 export * from "./config.ts";
 export * from "./consensusHost.ts";
+export * from "./consensusReactor.ts";
 export * from "./dataDirLock.ts";
 export * from "./events/eventBus.ts";
 export * from "./events/query.ts";
@@ -13,6 +17,8 @@ export {
   type EventMap,
   matchesQuery,
 } from "./events/queryMatch.ts";
+export * from "./evidence/evidencePool.ts";
+export * from "./evidence/evidenceStore.ts";
 export * from "./genesis.ts";
 export * from "./handshake.ts";
 export * from "./home.ts";
@@ -46,9 +52,3 @@ export * from "./rpc/rpcServer.ts";
 export { MAX_QUERY_LENGTH } from "./rpc/wsConnection.ts";
 export * from "./rpcRoutes.ts";
 export * from "./version.ts";
-export * from "./consensusReactor.ts";
-export * from "./blocksync/blockSync.ts";
-export * from "./blocksync/blockSyncMetrics.ts";
-export * from "./blocksync/blocksyncMessages.ts";
-export * from "./evidence/evidencePool.ts";
-export * from "./evidence/evidenceStore.ts";

@@ -337,18 +337,6 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     }
     const guard = openLastSignState(paths.signState);
 
-    // The app hash in the last block's header: the next height needs a "proof block" when the
-    // state changed since (consensus/state.go needProofBlock).
-    let lastBlockAppHash: Uint8Array | undefined;
-    const lastMeta =
-      hs.state.lastBlockHeight > 0n
-        ? blockStore.loadBlockMeta(hs.state.lastBlockHeight)
-        : undefined;
-    if (lastMeta !== undefined) {
-      const meta = decodeWireMessage(BlockMetaSchema, lastMeta);
-      if (meta.ok) lastBlockAppHash = meta.value.header?.appHash;
-    }
-
     /** Index and publish a committed block (after the block is durable). */
     let indexing: Promise<void> = Promise.resolve();
     function publishCommitted(

@@ -14,9 +14,17 @@ export * from "./cometJson/voteJson.ts";
 export * from "./computeProtoSizeForTxs.ts";
 export * from "./errors.ts";
 export * from "./gen/qos/node/v1/state_pb.ts";
+export * as p2pWire from "./gen/qos/p2p/v1/p2p_pb.ts";
 export * from "./gen/tendermint/abci/types_pb.ts";
+// Block sync messages (Message, BlockRequest, …): generic names, namespaced.
+export * as blocksyncWire from "./gen/tendermint/blocksync/types_pb.ts";
+// Consensus reactor messages share names with tendermint.types (Proposal, Vote): namespaced.
+export * as consensusWire from "./gen/tendermint/consensus/types_pb.ts";
 export * from "./gen/tendermint/crypto/keys_pb.ts";
 export * from "./gen/tendermint/crypto/proof_pb.ts";
+export * from "./gen/tendermint/libs/bits/types_pb.ts";
+// Mempool gossip (tendermint.mempool.Message, Txs) and QOS p2p (NodeInfo, PEX): namespaced.
+export * as mempoolWire from "./gen/tendermint/mempool/types_pb.ts";
 export * from "./gen/tendermint/types/block_pb.ts";
 export * from "./gen/tendermint/types/canonical_pb.ts";
 export * from "./gen/tendermint/types/evidence_pb.ts";
@@ -27,11 +35,3 @@ export * from "./gen/tendermint/version/types_pb.ts";
 export * from "./typesError.ts";
 export * from "./wireConstructors.ts";
 export * from "./wireMessage.ts";
-// Consensus reactor messages share names with tendermint.types (Proposal, Vote): namespaced.
-export * as consensusWire from "./gen/tendermint/consensus/types_pb.ts";
-export * from "./gen/tendermint/libs/bits/types_pb.ts";
-// Mempool gossip (tendermint.mempool.Message, Txs) and QOS p2p (NodeInfo, PEX): namespaced.
-export * as mempoolWire from "./gen/tendermint/mempool/types_pb.ts";
-export * as p2pWire from "./gen/qos/p2p/v1/p2p_pb.ts";
-// Block sync messages (Message, BlockRequest, …): generic names, namespaced.
-export * as blocksyncWire from "./gen/tendermint/blocksync/types_pb.ts";

@@ -114,6 +114,7 @@ export async function openTestNode(genesis: GenesisDoc, dir?: string): Promise<T
     blockStore,
     stateStore,
     mempool,
+    evidence: null,
     logger: silentLogger,
   });
   const hs = await handshake({
