@@ -43,7 +43,9 @@ export function createPeerScores(now: () => number = Date.now): PeerScores {
       const t = now();
       const s = current(peer, t) - OFFENCE_PENALTY[offence];
       records.set(peer, { score: s, at: t });
-      return s <= BAN_SCORE;
+      // Decided in whole points: the fraction of a point regained since the last offence
+      // (two oversized frames 1 ms apart leave 0.0005) must not spare the peer its ban.
+      return Math.floor(s) <= BAN_SCORE;
     },
     forget: (peer) => void records.delete(peer),
   };

@@ -20,6 +20,19 @@ describe("peer scores", () => {
     expect(scores.score("c")).toBe(MAX_PEER_SCORE);
   });
 
+  it("bans two oversized frames, or five malformed messages, sent milliseconds apart", () => {
+    let t = 0;
+    const scores = createPeerScores(() => t);
+    expect(scores.penalize("b", "oversized")).toBe(false);
+    t += 1;
+    expect(scores.penalize("b", "oversized")).toBe(true);
+    const verdicts = [1, 2, 3, 4, 5].map(() => {
+      t += 3;
+      return scores.penalize("a", "malformed");
+    });
+    expect(verdicts).toEqual([false, false, false, false, true]);
+  });
+
   it("regenerates slowly, up to the maximum", () => {
     let t = 0;
     const scores = createPeerScores(() => t);
