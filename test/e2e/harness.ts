@@ -6,8 +6,20 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { type ValidatorSet, validatorFromProto, validatorSetFromValidators } from "@qos/consensus";
-import { configPaths, type HomePaths, loadConfig } from "@qos/node";
+import {
+  headerHash,
+  type ValidatorSet,
+  validatorFromProto,
+  validatorSetFromValidators,
+  verifyCommit,
+} from "@qos/consensus";
+import {
+  configPaths,
+  type HomePaths,
+  loadConfig,
+  loadNodeKey,
+  nodeIdFromPublicKey,
+} from "@qos/node";
 import {
   decodeLastSignState,
   type LastSignStateValue,
@@ -15,7 +27,12 @@ import {
   WAL_DEFAULTS,
 } from "@qos/store";
 import {
+  type Commit,
   decodeWireMessage,
+  equalBytes,
+  type Header,
+  signedHeaderFromJson,
+  toHex,
   validatorFromJson,
   type WALMessage,
   WALMessageSchema,
@@ -617,4 +634,356 @@ export async function openWsSession(wsBase: string): Promise<WsSession> {
       });
     },
   };
+}
+
+// ---- Validator clusters (`qos testnet` homes run as processes; the cluster, partition and
+// chaos tests) ------------------------------------------------------------------------------
+
+/** Fast consensus timeouts for clusters on loopback (every start of a cluster node gets them). */
+export const FAST_CONSENSUS_ARGS: readonly string[] = [
+  "--consensus.timeout_commit",
+  "200ms",
+  "--consensus.timeout_propose",
+  "1s",
+];
+
+export interface ClusterNode {
+  readonly index: number;
+  /** `node<index>`. */
+  readonly moniker: string;
+  readonly home: string;
+  readonly nodeId: string;
+  readonly validator: boolean;
+  readonly p2pPort: number;
+  readonly rpcPort: number;
+  /** `http://127.0.0.1:<rpcPort>`. */
+  readonly rpc: string;
+  /** `id@127.0.0.1:<p2pPort>`. */
+  readonly p2pAddress: string;
+  /** The current process, or null when the node was never started. */
+  process(): RunningNode | null;
+  isRunning(): boolean;
+  /** Output of every run of this node so far, oldest first. */
+  output(): string;
+}
+
+export interface Cluster {
+  readonly dir: string;
+  readonly chainId: string;
+  readonly nodes: readonly ClusterNode[];
+  /** Starts (or restarts) node i; resolves once its RPC answers `/status`. */
+  start(index: number, extraArgs?: readonly string[]): Promise<ClusterNode>;
+  /** SIGKILL (a crash) and wait for the exit; nothing when not running. */
+  kill(index: number): Promise<void>;
+  /** SIGTERM (SIGKILL after a grace period) and wait for the exit. */
+  stop(index: number): Promise<void>;
+  /** The nodes whose process is running. */
+  running(): ClusterNode[];
+  /** The last `lines` output lines of each node (for failure messages). */
+  logTail(lines?: number): string;
+  /** Kills every process and removes the directory (unless QOS_E2E_KEEP is set). Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface ClusterOptions {
+  /** Temp directory prefix. */
+  readonly prefix: string;
+  readonly chainId: string;
+  /** Validators (default 4). */
+  readonly validators?: number;
+  /** Extra full nodes after the validators (`qos testnet --n`; default 0). */
+  readonly fullNodes?: number;
+  /** Indices started now, in parallel (default: every validator). */
+  readonly start?: readonly number[];
+  /** Arguments every start of every node gets (default FAST_CONSENSUS_ARGS). */
+  readonly nodeArgs?: readonly string[];
+}
+
+/**
+ * `qos testnet --v V --n N` into a temp directory on a free block of loopback ports (node i:
+ * p2p P+10·i, RPC P+10·i+1; every node a persistent peer of every other), then starts the
+ * chosen nodes as `qos start` processes. Call `close()` in afterAll.
+ */
+export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
+  const validators = opts.validators ?? 4;
+  const fullNodes = opts.fullNodes ?? 0;
+  const nodeArgs = opts.nodeArgs ?? FAST_CONSENSUS_ARGS;
+  const dir = makeTempDir(opts.prefix);
+  const total = validators + fullNodes;
+  const base = await freePortBlock(total);
+  qos([
+    "testnet",
+    "--v",
+    String(validators),
+    "--n",
+    String(fullNodes),
+    "--o",
+    dir.path,
+    "--chain-id",
+    opts.chainId,
+    "--starting-port",
+    String(base),
+  ]);
+  const procs: (RunningNode | null)[] = Array.from({ length: total }, () => null);
+  const pastOutput: string[] = Array.from({ length: total }, () => "");
+  const nodes: ClusterNode[] = Array.from({ length: total }, (_, i) => {
+    const home = join(dir.path, `node${i}`);
+    const nodeKey = loadNodeKey(nodePaths(home).nodeKey);
+    if (!nodeKey.ok) throw nodeKey.error;
+    const nodeId = nodeIdFromPublicKey(nodeKey.value.publicKey);
+    const p2pPort = base + 10 * i;
+    const rpcPort = base + 10 * i + 1;
+    return {
+      index: i,
+      moniker: `node${i}`,
+      home,
+      nodeId,
+      validator: i < validators,
+      p2pPort,
+      rpcPort,
+      rpc: `http://127.0.0.1:${rpcPort}`,
+      p2pAddress: `${nodeId}@127.0.0.1:${p2pPort}`,
+      process: () => procs[i] ?? null,
+      isRunning: () => {
+        const p = procs[i];
+        return p !== null && p !== undefined && !hasExited(p);
+      },
+      output: () => (pastOutput[i] ?? "") + (procs[i]?.output() ?? ""),
+    };
+  });
+  const nodeAt = (i: number): ClusterNode => {
+    const n = nodes[i];
+    if (n === undefined) throw new Error(`the cluster has no node ${i}`);
+    return n;
+  };
+
+  let closing: Promise<void> | undefined;
+  const cluster: Cluster = {
+    dir: dir.path,
+    chainId: opts.chainId,
+    nodes,
+    async start(i, extraArgs = []) {
+      const n = nodeAt(i);
+      if (n.isRunning()) throw new Error(`${n.moniker} is already running`);
+      const old = procs[i];
+      if (old !== null && old !== undefined) pastOutput[i] += old.output();
+      const proc = spawnCli(["start", "--home", n.home, ...nodeArgs, ...extraArgs], n.rpcPort);
+      procs[i] = proc;
+      await waitFor(
+        `${n.moniker}'s RPC`,
+        async () => {
+          if (hasExited(proc))
+            throw new Error(`${n.moniker} exited:\n${proc.output().slice(-4000)}`);
+          await latestHeight(n.rpc, 2000);
+          return true;
+        },
+        60_000,
+      );
+      return n;
+    },
+    async kill(i) {
+      const p = procs[i];
+      if (p !== null && p !== undefined && !hasExited(p)) await p.kill();
+    },
+    async stop(i) {
+      const p = procs[i];
+      if (p !== null && p !== undefined) await stopOrKill(p);
+    },
+    running: () => nodes.filter((n) => n.isRunning()),
+    logTail(lines = 40) {
+      return nodes
+        .map((n) => {
+          const tail = n.output().split("\n").slice(-lines).join("\n");
+          return `---- ${n.moniker} (${n.isRunning() ? "running" : "stopped"}) ----\n${tail}`;
+        })
+        .join("\n");
+    },
+    close() {
+      closing ??= (async () => {
+        await Promise.all(
+          procs.map(async (p) => {
+            if (p !== null && !hasExited(p)) await p.kill();
+          }),
+        );
+        if (process.env.QOS_E2E_KEEP === undefined) dir.remove();
+      })();
+      return closing;
+    },
+  };
+  try {
+    await Promise.all(
+      (opts.start ?? nodes.filter((n) => n.validator).map((n) => n.index)).map((i) =>
+        cluster.start(i),
+      ),
+    );
+  } catch (e) {
+    await cluster.close();
+    throw e;
+  }
+  return cluster;
+}
+
+/** Heights of several nodes (null where the RPC does not answer). */
+export async function heightsOf(bases: readonly string[]): Promise<(bigint | null)[]> {
+  return await Promise.all(
+    bases.map(async (b) => {
+      try {
+        return await latestHeight(b, 3000);
+      } catch {
+        return null;
+      }
+    }),
+  );
+}
+
+/** Waits until every node has committed `height`; returns their heights. */
+export async function waitForAllHeights(
+  bases: readonly string[],
+  height: bigint,
+  timeoutMs = 60_000,
+): Promise<bigint[]> {
+  return await waitFor(
+    `height ${height} on ${bases.join(", ")}`,
+    async () => {
+      const hs = await heightsOf(bases);
+      return hs.every((h) => h !== null && h >= height) ? (hs as bigint[]) : undefined;
+    },
+    timeoutMs,
+  );
+}
+
+export interface HeaderSummary {
+  readonly height: bigint;
+  /** Upper-case hex block hash. */
+  readonly hash: string;
+  /** Upper-case hex app hash in the header (the state after the previous block). */
+  readonly appHash: string;
+  readonly numTxs: number;
+}
+
+/** Block metas of [minHeight, maxHeight] via `/blockchain` with their headers' app hashes, ascending. */
+export async function headerSummaries(
+  base: string,
+  minHeight: bigint,
+  maxHeight: bigint,
+): Promise<HeaderSummary[]> {
+  const out: HeaderSummary[] = [];
+  for (let hi = maxHeight; hi >= minHeight; hi -= 20n) {
+    const lo = hi - 19n > minHeight ? hi - 19n : minHeight;
+    const res = await rpcCall<{
+      block_metas: {
+        block_id: { hash: string };
+        header: { height: string; app_hash: string };
+        num_txs: string;
+      }[];
+    }>(base, "blockchain", { minHeight: String(lo), maxHeight: String(hi) });
+    for (const m of res.block_metas) {
+      out.push({
+        height: BigInt(m.header.height),
+        hash: m.block_id.hash,
+        appHash: m.header.app_hash,
+        numTxs: Number(m.num_txs),
+      });
+    }
+  }
+  return out.sort((a, b) => (a.height < b.height ? -1 : a.height > b.height ? 1 : 0));
+}
+
+export interface ChainComparison {
+  /** Every node's latest height when read. */
+  readonly heights: bigint[];
+  /** Heights compared on at least two nodes. */
+  readonly compared: number;
+  /** Heights where two nodes hold different blocks (or different header app hashes). */
+  readonly forks: { height: bigint; hashes: (string | null)[] }[];
+}
+
+/**
+ * Reads every node's blocks 1..its latest height and compares them height by height: a fork is
+ * a height where two nodes hold different block hashes (or header app hashes).
+ */
+export async function compareChains(bases: readonly string[]): Promise<ChainComparison> {
+  const heights = await Promise.all(bases.map((b) => latestHeight(b, 5000)));
+  const chains = await Promise.all(
+    bases.map(async (b, i) => {
+      const h = heights[i] as bigint;
+      return h >= 1n ? await headerSummaries(b, 1n, h) : [];
+    }),
+  );
+  const byHeight = chains.map((c) => new Map(c.map((s) => [s.height, s])));
+  let max = 0n;
+  for (const h of heights) if (h > max) max = h;
+  const forks: ChainComparison["forks"] = [];
+  let compared = 0;
+  for (let h = 1n; h <= max; h++) {
+    const here = byHeight.map((m) => m.get(h) ?? null);
+    const present = here.filter((s): s is HeaderSummary => s !== null);
+    if (present.length < 2) continue;
+    compared++;
+    const first = present[0] as HeaderSummary;
+    if (present.some((s) => s.hash !== first.hash || s.appHash !== first.appHash)) {
+      forks.push({ height: h, hashes: here.map((s) => (s === null ? null : s.hash)) });
+    }
+  }
+  return { heights, compared, forks };
+}
+
+export interface VerifiedCommit {
+  readonly height: bigint;
+  readonly header: Header;
+  readonly commit: Commit;
+  /** Upper-case hex block hash. */
+  readonly hash: string;
+  /** Voting power of the signatures for the block. */
+  readonly talliedPower: bigint;
+  readonly validators: ValidatorSet;
+}
+
+/**
+ * `/commit?height=h` checked as an independent light client would: the header hashes to the
+ * commit's block id, the header's validators hash is `/validators?height=h`'s, and the commit
+ * verifies with @qos/consensus `verifyCommit` against that set. Throws on any mismatch.
+ */
+export async function verifyCommitAt(
+  base: string,
+  chainId: string,
+  height: bigint,
+): Promise<VerifiedCommit> {
+  const c = await rpcCall<{ signed_header: unknown }>(base, "commit", { height: String(height) });
+  const sh = signedHeaderFromJson(c.signed_header);
+  if (!sh.ok) throw sh.error;
+  const { header, commit } = sh.value;
+  if (header === undefined || commit === undefined)
+    throw new Error(`${base} /commit ${height}: no header or commit`);
+  if (header.height !== height || commit.height !== height)
+    throw new Error(`${base} /commit ${height}: served height ${header.height}/${commit.height}`);
+  if (header.chainId !== chainId)
+    throw new Error(`${base} /commit ${height}: chain id ${header.chainId}`);
+  const hash = headerHash(header);
+  const committed = commit.blockId?.hash ?? new Uint8Array();
+  if (hash === null || !equalBytes(hash, committed))
+    throw new Error(`${base} /commit ${height}: the header does not hash to the commit's block id`);
+  const { set } = await validatorSetAt(base, height);
+  if (!equalBytes(set.hash(), header.validatorsHash))
+    throw new Error(`${base} /commit ${height}: /validators does not match validators_hash`);
+  const verdict = verifyCommit(chainId, set, commit.blockId, height, commit);
+  if (!verdict.ok)
+    throw new Error(`${base} /commit ${height} does not verify: ${verdict.error.message}`);
+  return {
+    height,
+    header,
+    commit,
+    hash: toHex(hash),
+    talliedPower: verdict.value.talliedPower,
+    validators: set,
+  };
+}
+
+/** broadcast_tx_sync of a kvstore tx; throws unless CheckTx accepted it. Returns the hex hash. */
+export async function broadcastTx(base: string, text: string): Promise<string> {
+  const r = await rpcCall<{ code: number; hash: string; log: string }>(base, "broadcast_tx_sync", {
+    tx: txBase64(text),
+  });
+  if (r.code !== 0) throw new Error(`tx ${text} refused by ${base}: ${r.code} ${r.log}`);
+  return r.hash;
 }
