@@ -34,9 +34,9 @@ const SYNC_CLIENTS = 6;
 const CATCH_UP_BOUND_MS = 90_000;
 /** After the chaos, every node must reach the final height within this. */
 const SETTLE_BOUND_MS = 120_000;
-const LOG_FAILURE = /consensus halted|"level":60|^\S*F\[|FATAL/m;
+const LOG_FAILURE = /consensus halted|^F\[/m;
 
-type FaultKind = "kill" | "stop" | "isolate" | "partial" | "kill-isolated";
+type FaultKind = "kill" | "kill-twice" | "stop" | "isolate" | "partial" | "kill-isolated";
 
 interface FaultRecord {
   readonly kind: FaultKind;
@@ -61,7 +61,8 @@ interface AckedTx {
 
 function pickFault(prng: Prng): FaultKind {
   const r = prng.next();
-  if (r < 0.3) return "kill";
+  if (r < 0.2) return "kill";
+  if (r < 0.3) return "kill-twice";
   if (r < 0.4) return "stop";
   if (r < 0.7) return "isolate";
   if (r < 0.85) return "partial";
@@ -226,6 +227,7 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
       const h = w.maxHeight();
       switch (kind) {
         case "kill":
+        case "kill-twice":
           await cluster.kill(k);
           say(`SIGKILL node${k} for ${fmtS(durationMs)} (tip ${h})`);
           break;
@@ -255,6 +257,15 @@ export async function runChaos(opts: ChaosOptions): Promise<ChaosReport> {
         await sleep(1_000); // restarted while still isolated
         cluster.mesh.healAll();
       } else if (kind === "kill" || kind === "stop") {
+        await cluster.start(k);
+      } else if (kind === "kill-twice") {
+        // Killed again while it catches up (block sync, WAL replay), then restarted.
+        await cluster.start(k);
+        const again = prng.int(0, 2_000);
+        await sleep(again);
+        await cluster.kill(k);
+        say(`SIGKILL node${k} again ${fmtS(again)} after its restart (tip ${w.maxHeight()})`);
+        await sleep(prng.int(500, 3_000));
         await cluster.start(k);
       } else {
         cluster.mesh.healAll();
@@ -411,9 +422,10 @@ function summarize(r: {
     `CHAOS SUMMARY — seed ${r.opts.seed}, ${r.opts.minutes} min of faults, ${r.durationS.toFixed(0)} s in all`,
     "=".repeat(78),
     `faults (at most ${F} faulty node at once): ${r.faults.length} — ` +
-      `${count("kill")} SIGKILL, ${count("stop")} SIGTERM, ${count("isolate")} isolations, ` +
+      `${count("kill")} SIGKILL, ${count("kill-twice")} SIGKILL + SIGKILL while catching up, ` +
+      `${count("stop")} SIGTERM, ${count("isolate")} isolations, ` +
       `${count("partial")} partial partitions, ${count("kill-isolated")} kills while isolated`,
-    `kills/restarts: ${count("kill") + count("stop") + count("kill-isolated")}, ` +
+    `kills/restarts: ${count("kill") + 2 * count("kill-twice") + count("stop") + count("kill-isolated")}, ` +
       `partitions: ${count("isolate") + count("partial") + count("kill-isolated")}`,
     `back at the tip after a fault: median ${fmtS(median)}, max ${fmtS(catchUps.at(-1) ?? Number.NaN)}`,
     `txs: ${r.sent} sent, ${r.acked.length} acknowledged as committed ` +

@@ -38,10 +38,14 @@ describe("partition (TCP proxy between every pair of validators)", () => {
     if (isolated === undefined) throw new Error("no isolated node");
 
     // Connected through the proxies: every node has the other three as peers.
-    await waitFor("a full mesh of peers", async () => {
-      const counts = await Promise.all(c.nodes.map((n) => peerCount(n.rpc)));
-      return counts.every((k) => k === 3) ? true : undefined;
-    });
+    await waitFor(
+      "a full mesh of peers",
+      async () => {
+        const counts = await Promise.all(c.nodes.map((n) => peerCount(n.rpc)));
+        return counts.every((k) => k === 3) ? true : undefined;
+      },
+      60_000,
+    );
     for (const n of c.nodes) await waitForHeight(n.rpc, 3n);
 
     // --- partition --------------------------------------------------------------------
@@ -75,10 +79,15 @@ describe("partition (TCP proxy between every pair of validators)", () => {
     c.mesh.healAll();
     const tip = w.maxHeight();
     await waitForHeight(isolated.rpc, tip + 2n, 90_000);
-    await waitFor("a full mesh of peers again", async () => {
-      const counts = await Promise.all(c.nodes.map((n) => peerCount(n.rpc)));
-      return counts.every((k) => k === 3) ? true : undefined;
-    });
+    // Redials back off up to 30 s (+20% jitter) while the links are cut.
+    await waitFor(
+      "a full mesh of peers again",
+      async () => {
+        const counts = await Promise.all(c.nodes.map((n) => peerCount(n.rpc)));
+        return counts.every((k) => k === 3) ? true : undefined;
+      },
+      60_000,
+    );
 
     // --- no fork, at any sampled moment or at the end ------------------------------------
     const end = await latestHeight(isolated.rpc);
