@@ -2,8 +2,9 @@
 // TCP proxy on loopback (test/e2e/proxy.ts; no network namespaces). Every node's persistent
 // peers are the proxies' ports, and PEX is off, so no node learns a peer's real address and
 // goes around the proxies. While the partition lasts the other three keep committing and the
-// isolated node does not; healed, it catches up; and no two nodes ever hold different blocks
-// at one height (every node's block hashes are sampled all along).
+// isolated node does not; healed, it catches up. Then a 2–2 split: neither half has +2/3, so
+// neither commits; healed, the chain resumes. No two nodes ever hold different blocks at one
+// height (every node's block hashes are sampled all along, by test/e2e/chainWatch.ts).
 
 import { afterAll, describe, expect, it } from "vitest";
 import { type ChainWatch, highest, startChainWatch } from "./chainWatch.ts";
@@ -27,25 +28,44 @@ async function peerCount(rpc: string): Promise<number> {
   return Number(r.n_peers);
 }
 
+/** Every node has `peers` peers (through the proxies). */
+async function waitForPeerCounts(c: ProxiedCluster, peers: number[], what: string): Promise<void> {
+  await waitFor(
+    what,
+    async () => {
+      const counts = await Promise.all(c.nodes.map((n) => peerCount(n.rpc)));
+      return counts.every((k, i) => k === peers[i]) ? true : undefined;
+    },
+    // Redials back off up to 30 s (+20% jitter) while links are cut.
+    60_000,
+  );
+}
+
+/** No fork: every node's hashes compared up to `height`, and none differed. */
+async function expectNoForkUpTo(c: ProxiedCluster, w: ChainWatch, height: bigint): Promise<void> {
+  await waitFor("every node's hashes compared", async () => {
+    await w.pollNow();
+    return c.nodes.every((n) => w.scanned(n.index) >= height) ? true : undefined;
+  });
+  expect(w.forks()).toEqual([]);
+  expect(c.unexpectedExits()).toEqual([]);
+}
+
+async function startOnce(): Promise<{ c: ProxiedCluster; w: ChainWatch }> {
+  cluster ??= await startProxiedCluster({ prefix: "qos-partition-", chainId: "partition-test" });
+  watch ??= await startChainWatch({ rpcs: cluster.nodes.map((n) => n.rpc) });
+  return { c: cluster, w: watch };
+}
+
 describe("partition (TCP proxy between every pair of validators)", () => {
   it("isolating 1 of 4 validators: the majority commits, the isolated node does not, then catches up; no fork", async () => {
-    const c = await startProxiedCluster({ prefix: "qos-partition-", chainId: "partition-test" });
-    cluster = c;
-    const w = await startChainWatch({ rpcs: c.nodes.map((n) => n.rpc) });
-    watch = w;
+    const { c, w } = await startOnce();
     const isolated = c.nodes[ISOLATED];
     const majority = c.nodes.filter((n) => n.index !== ISOLATED);
     if (isolated === undefined) throw new Error("no isolated node");
 
     // Connected through the proxies: every node has the other three as peers.
-    await waitFor(
-      "a full mesh of peers",
-      async () => {
-        const counts = await Promise.all(c.nodes.map((n) => peerCount(n.rpc)));
-        return counts.every((k) => k === 3) ? true : undefined;
-      },
-      60_000,
-    );
+    await waitForPeerCounts(c, [3, 3, 3, 3], "a full mesh of peers");
     for (const n of c.nodes) await waitForHeight(n.rpc, 3n);
 
     // --- partition --------------------------------------------------------------------
@@ -79,24 +99,33 @@ describe("partition (TCP proxy between every pair of validators)", () => {
     c.mesh.healAll();
     const tip = w.maxHeight();
     await waitForHeight(isolated.rpc, tip + 2n, 90_000);
-    // Redials back off up to 30 s (+20% jitter) while the links are cut.
-    await waitFor(
-      "a full mesh of peers again",
-      async () => {
-        const counts = await Promise.all(c.nodes.map((n) => peerCount(n.rpc)));
-        return counts.every((k) => k === 3) ? true : undefined;
-      },
-      60_000,
-    );
+    await waitForPeerCounts(c, [3, 3, 3, 3], "a full mesh of peers again");
 
     // --- no fork, at any sampled moment or at the end ------------------------------------
-    const end = await latestHeight(isolated.rpc);
-    await waitFor("every node's hashes compared up to the end", async () => {
-      await w.pollNow();
-      return c.nodes.every((n) => w.scanned(n.index) >= end) ? true : undefined;
-    });
-    await w.stop();
-    expect(w.forks()).toEqual([]);
-    expect(c.unexpectedExits()).toEqual([]);
+    await expectNoForkUpTo(c, w, await latestHeight(isolated.rpc));
+  }, 240_000);
+
+  it("a 2–2 split: neither half commits (no +2/3), healed the chain resumes; no fork", async () => {
+    const { c, w } = await startOnce();
+    for (const a of [0, 1]) for (const b of [2, 3]) c.mesh.cutBetween(a, b);
+    await waitForPeerCounts(c, [1, 1, 1, 1], "each node to keep only its half's peer");
+    await sleep(1_000);
+    const frozen = await Promise.all(c.nodes.map((n) => latestHeight(n.rpc)));
+    const from = c.nodes.map((n) => w.samples(n.index).length);
+    // Longer than a round's timeouts (propose 3 s + prevote 1 s + precommit 1 s): rounds pass, no block.
+    await sleep(8_000);
+    await w.pollNow();
+    for (const n of c.nodes) {
+      expect(await latestHeight(n.rpc)).toBe(frozen[n.index]);
+      const during = w.samples(n.index).slice(from[n.index]);
+      expect(during.length).toBeGreaterThan(0);
+      for (const s of during) expect(s.height).toBe(frozen[n.index]);
+    }
+
+    c.mesh.healAll();
+    const top = highest(frozen);
+    for (const n of c.nodes) await waitForHeight(n.rpc, top + 3n, 90_000);
+    await waitForPeerCounts(c, [3, 3, 3, 3], "a full mesh of peers again");
+    await expectNoForkUpTo(c, w, top + 3n);
   }, 240_000);
 });
