@@ -348,22 +348,26 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
       const txResults = response.txResults.map(execTxResultToProto);
       const events = response.events.map(eventToProto);
       metrics.onBlock(block, clock.nowMs());
-      for (const ev of blockEventsForBus(block, blockId, {
+      const busEvents = blockEventsForBus(block, blockId, {
         events,
         txResults,
         appHash: response.appHash,
-      })) {
-        eventBus.publish(ev);
+      });
+      // Events go out once the block is indexed, so a client told "committed" (a Tx event,
+      // broadcast_tx_commit) finds the tx with `tx` at once (read-your-writes).
+      const publish = () => {
+        for (const ev of busEvents) eventBus.publish(ev);
+      };
+      if (indexer === null) {
+        publish();
+        return;
       }
-      if (indexer !== null) {
-        const ix = indexer;
-        const txs = block.data?.txs ?? [];
-        indexing = indexing
-          .then(() => indexBlockResults(ix, height, txs, txResults, events))
-          .catch((e: unknown) =>
-            logger.error({ err: e, height: String(height) }, "indexing failed"),
-          );
-      }
+      const ix = indexer;
+      const txs = block.data?.txs ?? [];
+      indexing = indexing
+        .then(() => indexBlockResults(ix, height, txs, txResults, events))
+        .catch((e: unknown) => logger.error({ err: e, height: String(height) }, "indexing failed"))
+        .then(publish);
     }
 
     const consensusOptions = {
@@ -519,9 +523,12 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
           app,
           eventBus,
           peers: () =>
-            network
-              .peers()
-              .map((p) => ({ nodeId: p.nodeId, remoteIp: p.remoteAddr, moniker: p.moniker })),
+            network.peers().map((p) => ({
+              nodeId: p.nodeId,
+              remoteIp: p.remoteAddr,
+              moniker: p.moniker,
+              outbound: p.outbound,
+            })),
           catchingUp: () => blockSync.isSyncing(),
         }),
       },

@@ -73,11 +73,12 @@ export interface RpcRoutesDeps {
   readonly indexer: Indexer | null;
   readonly app: Application;
   readonly eventBus: EventBus;
-  /** Peers for /net_info (none until the validator network lands). */
+  /** Connected peers, for /net_info. */
   readonly peers: () => readonly {
     readonly nodeId: string;
     readonly remoteIp: string;
     readonly moniker: string;
+    readonly outbound: boolean;
   }[];
   readonly catchingUp: () => boolean;
 }
@@ -286,7 +287,7 @@ export function createRpcRoutes(deps: RpcRoutesDeps): MethodRegistry {
               network: deps.chainState().chainId,
               version: COMETBFT_COMPAT_VERSION,
             },
-            is_outbound: false,
+            is_outbound: p.outbound,
             remote_ip: p.remoteIp,
           })),
         };
