@@ -15,12 +15,16 @@ export interface BenchSection {
   readonly notes: readonly string[];
 }
 
-/** Saves a section for the summary; a no-op when the bench runs without the bench config. */
-export function saveBenchSection(section: BenchSection): void {
+/**
+ * Saves a section for the closing summary. False (nothing saved) when the bench runs without
+ * vitest.bench.config.ts: the caller then prints the section itself.
+ */
+export function saveBenchSection(section: BenchSection): boolean {
   const dir = process.env[BENCH_RESULTS_ENV];
-  if (dir === undefined || dir === "") return;
+  if (dir === undefined || dir === "") return false;
   const name = `${basename(section.file).replace(/\W+/g, "_")}-${Date.now()}.json`;
   writeFileSync(join(dir, name), JSON.stringify(section, null, 2));
+  return true;
 }
 
 export function loadBenchSections(dir: string): BenchSection[] {

@@ -50,6 +50,9 @@ export interface CpuProfileSummary {
   }[];
 }
 
+/** V8's own entries in a profile (no JavaScript behind them). */
+const V8_PSEUDO_FRAMES = new Set(["(root)", "(program)", "(idle)", "(garbage collector)"]);
+
 /** Code of this repository (not node_modules, not Node's own). */
 function isOurs(url: string, root: string): boolean {
   if (url === "" || url.startsWith("node:") || url.includes("/node_modules/")) return false;
@@ -93,6 +96,19 @@ export function summarizeCpuProfile(profile: CpuProfile, root: string, n = 10): 
     const where = url === "" ? "" : ` (${relative(root, url) || url}:${frame.lineNumber + 1})`;
     return `${frame.functionName || "(anonymous)"}${where}`;
   };
+  // Native code has no URL and V8 names it unreliably (a sodium or LMDB call may show up as
+  // "Secp256k1Addon"): name it after the JavaScript that called it.
+  const selfLabel = (id: number): string => {
+    const frame = byId.get(id)?.callFrame;
+    if (frame === undefined) return "?";
+    if (frame.url !== "" || V8_PSEUDO_FRAMES.has(frame.functionName)) return label(frame);
+    for (let cur = parentOf.get(id); cur !== undefined; cur = parentOf.get(cur)) {
+      const caller = byId.get(cur)?.callFrame;
+      if (caller !== undefined && caller.url !== "")
+        return `native code, called from ${label(caller)}`;
+    }
+    return `${frame.functionName || "(anonymous)"} (native)`;
+  };
   for (const [id, us] of selfUs) {
     const frame = byId.get(id)?.callFrame;
     if (frame === undefined) continue;
@@ -101,7 +117,7 @@ export function summarizeCpuProfile(profile: CpuProfile, root: string, n = 10): 
       idleUs += us;
       continue;
     }
-    const key = label(frame);
+    const key = selfLabel(id);
     byFn.set(key, (byFn.get(key) ?? 0) + us);
     const seen = new Set<string>();
     for (let cur: number | undefined = id; cur !== undefined; cur = parentOf.get(cur)) {
