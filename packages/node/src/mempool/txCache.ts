@@ -12,8 +12,11 @@ export interface TxCache {
 
 /** An LRU cache of at most `capacity` keys; capacity 0 caches nothing (CometBFT's NopTxCache). */
 export function createTxCache(capacity: number): TxCache {
-  // A Map iterates in insertion order: the first key is the least recently used.
+  // A Map iterates in insertion order: the first key is the least recently used. One live
+  // iterator walks from the oldest key: a fresh `keys.keys()` per eviction would step over
+  // every deleted slot at the head each time (O(capacity) per push in V8).
   const keys = new Map<string, true>();
+  let oldest: Iterator<string> = keys.keys();
   return {
     push(key) {
       if (capacity <= 0) return true;
@@ -23,8 +26,13 @@ export function createTxCache(capacity: number): TxCache {
         return false;
       }
       if (keys.size >= capacity) {
-        const oldest = keys.keys().next();
-        if (oldest.done !== true) keys.delete(oldest.value);
+        let next = oldest.next();
+        if (next.done === true) {
+          // A finished Map iterator stays finished: start a new walk.
+          oldest = keys.keys();
+          next = oldest.next();
+        }
+        if (next.done !== true) keys.delete(next.value);
       }
       keys.set(key, true);
       return true;
@@ -37,6 +45,7 @@ export function createTxCache(capacity: number): TxCache {
     },
     reset() {
       keys.clear();
+      oldest = keys.keys();
     },
     get size() {
       return keys.size;

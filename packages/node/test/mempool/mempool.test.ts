@@ -444,4 +444,43 @@ describe("txCache", () => {
     expect(none.push("a")).toBe(true);
     expect(none.push("a")).toBe(true);
   });
+
+  it("agrees with a plain LRU model over random push/remove/reset sequences", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 6 }),
+        fc.array(
+          fc.oneof(
+            fc.record({ op: fc.constant("push" as const), key: fc.integer({ min: 0, max: 9 }) }),
+            fc.record({ op: fc.constant("remove" as const), key: fc.integer({ min: 0, max: 9 }) }),
+            fc.record({ op: fc.constant("reset" as const), key: fc.constant(0) }),
+          ),
+          { maxLength: 200 },
+        ),
+        (capacity, ops) => {
+          const cache = createTxCache(capacity);
+          let model: string[] = []; // least recently used first
+          for (const { op, key } of ops) {
+            const k = String(key);
+            if (op === "push") {
+              const had = model.includes(k);
+              model = model.filter((m) => m !== k);
+              if (!had && model.length >= capacity) model.shift();
+              model.push(k);
+              expect(cache.push(k)).toBe(!had);
+            } else if (op === "remove") {
+              model = model.filter((m) => m !== k);
+              cache.remove(k);
+            } else {
+              model = [];
+              cache.reset();
+            }
+            expect(cache.size).toBe(model.length);
+            for (let i = 0; i < 10; i++)
+              expect(cache.has(String(i))).toBe(model.includes(String(i)));
+          }
+        },
+      ),
+    );
+  });
 });
