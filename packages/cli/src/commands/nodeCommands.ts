@@ -52,7 +52,10 @@ export function registerNodeCommands(program: Command, defaultHome: string): voi
   program
     .command("init")
     .description("create the home directory: config.toml, genesis.json, node and validator keys")
-    .option("--chain-id <id>", "chain id of a new genesis (default: test-chain- and 6 random hex digits)")
+    .option(
+      "--chain-id <id>",
+      "chain id of a new genesis (default: test-chain- and 6 random hex digits)",
+    )
     .option("--moniker <name>", "a human-readable name for this node", "qos-node")
     .action((opts: { chainId?: string; moniker: string }, cmd: Command) => {
       const home = homeOf(cmd);
