@@ -5,6 +5,7 @@ export * from "./blockStore.ts";
 export * from "./crc32c.ts";
 export * from "./durableFile.ts";
 export * from "./heightKey.ts";
+export * from "./kvStore.ts";
 export * from "./lastSignState.ts";
 export * from "./lmdbDataFile.ts";
 export * from "./nodeDb.ts";
