@@ -4,6 +4,8 @@
 //   prepareProposal (proposer) / processProposal (others) -> finalizeBlock -> commit
 // Types here are plain data (bigint, Uint8Array); the node maps them to wire types.
 
+import type { WriteBatch } from "@qos/store";
+
 /** google.protobuf.Timestamp: seconds since the Unix epoch and nanoseconds (0..999999999). */
 export interface Timestamp {
   readonly seconds: bigint;
@@ -227,7 +229,14 @@ export interface Application {
   prepareProposal(req: PrepareProposalRequest): Promise<PrepareProposalResponse>;
   processProposal(req: ProcessProposalRequest): Promise<ProcessProposalStatus>;
   finalizeBlock(req: FinalizeBlockRequest): Promise<FinalizeBlockResponse>;
-  /** Persists the state produced by the last finalizeBlock. */
+  /**
+   * In-process applications that keep their state in the node's LMDB environment write the
+   * state of the last finalizeBlock here, inside the node's block write transaction, so the
+   * block and the app state commit together (the node calls it, then `commit`). Applications
+   * with their own storage leave it out and persist in `commit`.
+   */
+  persist?(batch: WriteBatch): void;
+  /** Makes the state of the last finalizeBlock the committed state (persisting it if `persist` is absent). */
   commit(): Promise<CommitResponse>;
   query(req: QueryRequest): Promise<QueryResponse>;
   /** Releases resources (databases, files). */

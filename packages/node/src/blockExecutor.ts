@@ -452,6 +452,7 @@ export function createBlockExecutor(deps: BlockExecutorDeps): BlockExecutor {
         });
         blockStore.saveResults(batch, height, toBinary(FinalizeBlockRecordSchema, record));
         saveStateRecords(stateStore, batch, next.value);
+        app.persist?.(batch);
       });
       afterSave();
       if (mempool !== null) await mempool.lock();
@@ -473,6 +474,10 @@ export function createBlockExecutor(deps: BlockExecutorDeps): BlockExecutor {
     async replayBlockToApp(state, block, lastValidators) {
       const sealed = sealBlock(block);
       const res = await finalize(state, block, sealed.blockId.hash, lastValidators);
+      if (app.persist !== undefined) {
+        const persist = app.persist.bind(app);
+        db.writeBlock((batch) => persist(batch));
+      }
       await app.commit();
       return res.appHash;
     },

@@ -128,6 +128,20 @@ const configSchema = z
       })
       .strict(),
     tx_index: z.object({ indexer: z.enum(["kv", "null"]) }).strict(),
+    app: z
+      .object({
+        name: z.enum(["qos", "kvstore"]),
+        "minimum-gas-prices": z
+          .string()
+          .regex(
+            /^$|^\d+(\.\d+)?[a-zA-Z][a-zA-Z0-9/:._-]{2,127}(,\d+(\.\d+)?[a-zA-Z][a-zA-Z0-9/:._-]{2,127})*$/,
+            'expected a comma-separated list of decimal prices like "0.025uqos"',
+          ),
+        "pruning-keep-recent": z.number().int().nonnegative(),
+        "pruning-keep-every": z.number().int().nonnegative(),
+        "iavl-cache-size": z.number().int().nonnegative(),
+      })
+      .strict(),
     instrumentation: z
       .object({
         prometheus: z.boolean(),
@@ -197,6 +211,13 @@ export function defaultConfigInput(moniker: string): ConfigInput {
       create_empty_blocks_interval: "0s",
     },
     tx_index: { indexer: "kv" },
+    app: {
+      name: "kvstore",
+      "minimum-gas-prices": "",
+      "pruning-keep-recent": 0,
+      "pruning-keep-every": 0,
+      "iavl-cache-size": 100_000,
+    },
     instrumentation: {
       prometheus: false,
       prometheus_listen_addr: ":26660",
