@@ -13,6 +13,8 @@ export * from "./cometJson/validatorJson.ts";
 export * from "./cometJson/voteJson.ts";
 export * from "./computeProtoSizeForTxs.ts";
 export * from "./errors.ts";
+// ICS-23 commitment proofs (cosmos.ics23.v1): generic names (LeafOp, ProofSpec), namespaced.
+export * as ics23 from "./gen/cosmos/ics23/v1/proofs_pb.ts";
 export * from "./gen/qos/node/v1/state_pb.ts";
 export * as p2pWire from "./gen/qos/p2p/v1/p2p_pb.ts";
 export * from "./gen/tendermint/abci/types_pb.ts";
