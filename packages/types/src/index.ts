@@ -13,8 +13,23 @@ export * from "./cometJson/validatorJson.ts";
 export * from "./cometJson/voteJson.ts";
 export * from "./computeProtoSizeForTxs.ts";
 export * from "./errors.ts";
+// Cosmos SDK tx envelope, coins, auth and bank: namespaced (their names repeat across packages).
+export * as cosmosAuth from "./gen/cosmos/auth/v1beta1/auth_pb.ts";
+export * as cosmosAuthQuery from "./gen/cosmos/auth/v1beta1/query_pb.ts";
+export * as cosmosBankQuery from "./gen/cosmos/bank/v1beta1/query_pb.ts";
+export * as cosmosBankTx from "./gen/cosmos/bank/v1beta1/tx_pb.ts";
+export * as cosmosAbci from "./gen/cosmos/base/abci/v1beta1/abci_pb.ts";
+export * as cosmosPagination from "./gen/cosmos/base/query/v1beta1/pagination_pb.ts";
+export * as cosmosCoin from "./gen/cosmos/base/v1beta1/coin_pb.ts";
+export * as cosmosMultisig from "./gen/cosmos/crypto/multisig/v1beta1/multisig_pb.ts";
+export * as cosmosSecp256k1 from "./gen/cosmos/crypto/secp256k1/keys_pb.ts";
 // ICS-23 commitment proofs (cosmos.ics23.v1): generic names (LeafOp, ProofSpec), namespaced.
 export * as ics23 from "./gen/cosmos/ics23/v1/proofs_pb.ts";
+export * as cosmosSigning from "./gen/cosmos/tx/signing/v1beta1/signing_pb.ts";
+export * as cosmosTxService from "./gen/cosmos/tx/v1beta1/service_pb.ts";
+export * as cosmosTx from "./gen/cosmos/tx/v1beta1/tx_pb.ts";
+export * as qosBankQuery from "./gen/qos/bank/v1/query_pb.ts";
+export * as qosBankTx from "./gen/qos/bank/v1/tx_pb.ts";
 export * from "./gen/qos/node/v1/state_pb.ts";
 export * as p2pWire from "./gen/qos/p2p/v1/p2p_pb.ts";
 export * from "./gen/tendermint/abci/types_pb.ts";
