@@ -32,6 +32,10 @@ export * as qosBankQuery from "./gen/qos/bank/v1/query_pb.ts";
 export * as qosBankTx from "./gen/qos/bank/v1/tx_pb.ts";
 export * from "./gen/qos/node/v1/state_pb.ts";
 export * as p2pWire from "./gen/qos/p2p/v1/p2p_pb.ts";
+// QSC tokens (qos.qsc.v1): metadata, params, certificate, genesis; messages; queries.
+export * as qscTypes from "./gen/qos/qsc/v1/qsc_pb.ts";
+export * as qscQuery from "./gen/qos/qsc/v1/query_pb.ts";
+export * as qscTx from "./gen/qos/qsc/v1/tx_pb.ts";
 export * from "./gen/tendermint/abci/types_pb.ts";
 // Block sync messages (Message, BlockRequest, …): generic names, namespaced.
 export * as blocksyncWire from "./gen/tendermint/blocksync/types_pb.ts";
