@@ -58,6 +58,11 @@ export interface QueryContext {
   store(name: string): KVReader;
 }
 
+/** What a read-only keeper method needs: TxContext and QueryContext both are one. */
+export interface ReadContext {
+  store(name: string): KVReader;
+}
+
 /** One message type a module handles, by its `Any` type URL (e.g. "/cosmos.bank.v1beta1.MsgSend"). */
 export interface MsgHandler<Desc extends DescMessage = DescMessage> {
   readonly typeUrl: string;
