@@ -1,0 +1,136 @@
+// A cache-wrap of any key-value store: writes and deletes are buffered, reads and iteration
+// merge the buffer over the parent in key order, `write()` flushes into the parent. Per-tx
+// revert, the CheckTx state and genesis all run on branches. Pure (no I/O of its own).
+
+import type { KeyRange, KVEntry, KVReader, KVStore } from "@qos/store";
+
+export interface BranchStore extends KVStore {
+  /** Number of buffered writes and deletes. */
+  readonly pendingCount: number;
+  /** Applies the buffered writes and deletes to the parent (which must be writable), in key order, and empties the buffer. */
+  write(): void;
+  /** Drops the buffered changes. */
+  discard(): void;
+}
+
+interface Slot {
+  readonly key: Uint8Array;
+  /** undefined marks a delete. */
+  readonly value: Uint8Array | undefined;
+}
+
+/** Bytes as a string of char codes 0–255: string order is byte order. */
+export function bytesKey(b: Uint8Array): string {
+  let s = "";
+  for (let i = 0; i < b.length; i += 4096) {
+    s += String.fromCharCode.apply(null, b.subarray(i, i + 4096) as unknown as number[]);
+  }
+  return s;
+}
+
+function inRange(k: string, start: string | undefined, end: string | undefined): boolean {
+  return (start === undefined || k >= start) && (end === undefined || k < end);
+}
+
+function isWritable(s: KVReader): s is KVStore {
+  return typeof (s as Partial<KVStore>).set === "function";
+}
+
+/** Branches `parent`. The parent must not change while the branch holds buffered writes it reads through. */
+export function createBranchStore(parent: KVReader): BranchStore {
+  let buffer = new Map<string, Slot>();
+  // Sorted keys of the buffer, rebuilt lazily after a new key is added.
+  let sorted: string[] | null = [];
+
+  function sortedKeys(): string[] {
+    if (sorted === null) sorted = [...buffer.keys()].sort();
+    return sorted;
+  }
+
+  function put(key: Uint8Array, value: Uint8Array | undefined): void {
+    const k = bytesKey(key);
+    if (!buffer.has(k)) sorted = null;
+    buffer.set(k, { key: key.slice(), value: value?.slice() });
+  }
+
+  function* merged(range: KeyRange | undefined): Generator<KVEntry> {
+    const start = range?.start === undefined ? undefined : bytesKey(range.start);
+    const end = range?.end === undefined ? undefined : bytesKey(range.end);
+    const reverse = range?.reverse === true;
+    // A snapshot of the buffer's slots in range, in iteration order.
+    const slots: Slot[] = [];
+    const keys = sortedKeys();
+    for (const k of keys) if (inRange(k, start, end)) slots.push(buffer.get(k) as Slot);
+    if (reverse) slots.reverse();
+    const slotKeys = slots.map((s) => bytesKey(s.key));
+    let i = 0;
+    const before = (a: string, b: string): boolean => (reverse ? a > b : a < b);
+    for (const entry of parent.iterate(range)) {
+      const pk = bytesKey(entry.key);
+      while (i < slots.length && before(slotKeys[i] as string, pk)) {
+        const s = slots[i++] as Slot;
+        if (s.value !== undefined) yield { key: s.key, value: s.value };
+      }
+      if (i < slots.length && slotKeys[i] === pk) {
+        const s = slots[i++] as Slot;
+        if (s.value !== undefined) yield { key: s.key, value: s.value };
+        continue;
+      }
+      yield entry;
+    }
+    while (i < slots.length) {
+      const s = slots[i++] as Slot;
+      if (s.value !== undefined) yield { key: s.key, value: s.value };
+    }
+  }
+
+  return {
+    get pendingCount() {
+      return buffer.size;
+    },
+    get(key) {
+      const slot = buffer.get(bytesKey(key));
+      if (slot !== undefined) return slot.value;
+      return parent.get(key);
+    },
+    has(key) {
+      const slot = buffer.get(bytesKey(key));
+      if (slot !== undefined) return slot.value !== undefined;
+      return parent.has(key);
+    },
+    set(key, value) {
+      if (value.length === 0) throw new Error("branch store: values must be non-empty");
+      put(key, value);
+    },
+    delete(key) {
+      put(key, undefined);
+    },
+    iterate(range) {
+      return merged(range);
+    },
+    write() {
+      if (buffer.size === 0) return;
+      if (!isWritable(parent)) throw new Error("branch store: the parent is read-only");
+      for (const k of sortedKeys()) {
+        const s = buffer.get(k) as Slot;
+        if (s.value === undefined) parent.delete(s.key);
+        else parent.set(s.key, s.value);
+      }
+      buffer = new Map();
+      sorted = [];
+    },
+    discard() {
+      buffer = new Map();
+      sorted = [];
+    },
+  };
+}
+
+/** An empty in-memory sorted store (a branch over nothing): genesis dry-runs and tests. */
+export function createMemoryStore(): BranchStore {
+  return createBranchStore({
+    get: () => undefined,
+    has: () => false,
+    iterate: () => [],
+  });
+}
