@@ -1,0 +1,37 @@
+// Account addresses: 20 raw bytes (ripemd160(sha256(secp256k1 pubkey)), Cosmos style), bech32
+// `qosacc…` on the wire; module account addresses are sha256(name)[0:20] like Cosmos'.
+
+import { bech32Decode, bech32Encode, sha256 } from "@qos/crypto";
+import { SDK_CODE, sdkError } from "./sdkErrors.ts";
+
+export const ACCOUNT_PREFIX = "qosacc";
+export const ADDRESS_BYTES = 20;
+
+export function addressToBech32(addr: Uint8Array): string {
+  return bech32Encode(ACCOUNT_PREFIX, addr);
+}
+
+/** Decodes a `qosacc…` address; sdk 7 invalid address (naming `what`) otherwise. */
+export function bech32ToAddress(text: string, what = "address"): Uint8Array {
+  if (text.length === 0) throw sdkError(SDK_CODE.invalidAddress, `empty ${what}`);
+  const r = bech32Decode(text);
+  if (!r.ok) throw sdkError(SDK_CODE.invalidAddress, `invalid ${what} ${text}: ${r.error.message}`);
+  if (r.value.prefix !== ACCOUNT_PREFIX) {
+    throw sdkError(
+      SDK_CODE.invalidAddress,
+      `invalid ${what} ${text}: prefix ${r.value.prefix}, want ${ACCOUNT_PREFIX}`,
+    );
+  }
+  if (r.value.data.length !== ADDRESS_BYTES) {
+    throw sdkError(
+      SDK_CODE.invalidAddress,
+      `invalid ${what} ${text}: ${r.value.data.length} bytes, want ${ADDRESS_BYTES}`,
+    );
+  }
+  return r.value.data;
+}
+
+/** The address of a module account (e.g. "fee_collector"): sha256(name)[0:20]. */
+export function moduleAddress(name: string): Uint8Array {
+  return sha256(new TextEncoder().encode(name)).slice(0, ADDRESS_BYTES);
+}
