@@ -25,9 +25,11 @@ export const SDK_CODE = {
   txInMempoolCache: 19,
   mempoolIsFull: 20,
   txTooLarge: 21,
+  keyNotFound: 22,
   invalidChainId: 28,
   invalidType: 29,
   txTimeoutHeight: 30,
+  unknownExtensionOptions: 31,
   wrongSequence: 32,
   invalidGasLimit: 41,
 } as const;
