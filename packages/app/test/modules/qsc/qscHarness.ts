@@ -39,7 +39,11 @@ export interface Harness {
   fail<Desc extends DescMessage>(schema: Desc, init: MessageInitShape<Desc>): AppError;
 }
 
-export function createHarness(genesis?: unknown): Harness {
+/**
+ * A harness with qsc genesis `genesis` (default: open creation, no fee) loaded after `setup`
+ * (which may fill bank, as bank's genesis runs before qsc's).
+ */
+export function createHarness(genesis?: unknown, setup?: (h: Harness) => void): Harness {
   const stores = new Map<string, KVStore>();
   const events: Event[] = [];
   const store = (name: string): KVStore => {
@@ -105,7 +109,8 @@ export function createHarness(genesis?: unknown): Harness {
       throw new Error(`${schema.typeName} succeeded`);
     },
   };
-  module.initGenesis(h.ctx(), genesis ?? openGenesis(0n));
+  setup?.(h);
+  module.initGenesis(h.ctx(), genesis === undefined ? openGenesis(0n) : genesis);
   return h;
 }
 
