@@ -22,6 +22,8 @@ export const STORE_ERROR = {
   pruneRange: "store_prune_range",
   /** saveValidators/saveConsensusParams would rewrite history other heights point to. */
   historyRewrite: "store_history_rewrite",
+  /** A read of a state-tree version that pruning removed (or removes while the read runs). */
+  versionPruned: "store_version_pruned",
   /** A WAL record in the middle of a segment, or in a closed segment, fails its checks. */
   walCorrupt: "wal_corrupt",
   /** A WAL payload is larger than maxRecordBytes. */
