@@ -1,0 +1,487 @@
+// The QOS application behind the ABCI-shaped interface: modules auth, bank and qsc over the
+// node's multi-store; CheckTx on a check state reset at each commit, FinalizeBlock on per-tx
+// branches of the working state, gRPC-style and /store queries with proofs, Simulate.
+
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import type { KVReader, KVStore, WriteBatch } from "@qos/store";
+import {
+  computeProtoSizeForTxs,
+  cosmosAbci,
+  cosmosTxService,
+  QosError,
+  utf8Decode,
+} from "@qos/types";
+import type {
+  Application,
+  CheckTxRequest,
+  CheckTxResponse,
+  CommitResponse,
+  ExecTxResult,
+  FinalizeBlockRequest,
+  FinalizeBlockResponse,
+  InfoResponse,
+  InitChainRequest,
+  InitChainResponse,
+  PrepareProposalRequest,
+  PrepareProposalResponse,
+  ProcessProposalRequest,
+  ProcessProposalStatus,
+  QueryRequest,
+  QueryResponse,
+  Timestamp,
+} from "./abci.ts";
+import { createAccountKeeper } from "./modules/auth/accountKeeper.ts";
+import { createAuthModule } from "./modules/auth/authModule.ts";
+import { createBankKeeper } from "./modules/bank/bankKeeper.ts";
+import { createBankModule } from "./modules/bank/bankModule.ts";
+import { createQscModule } from "./modules/qsc/qscModule.ts";
+import { type BranchStore, createBranchStore } from "./runtime/branchStore.ts";
+import { createGasMeter, INFINITE_GAS } from "./runtime/gasMeter.ts";
+import { parseGasPrices } from "./runtime/gasPrice.ts";
+import { AppError, type AppModule, type QueryContext, type TxContext } from "./runtime/module.ts";
+import { SDK_CODESPACE } from "./runtime/sdkErrors.ts";
+import { createSigCache, type SigCache } from "./runtime/sigCache.ts";
+import { decodeTx } from "./runtime/txDecode.ts";
+import {
+  createTxRunner,
+  FEE_COLLECTOR_ADDRESS,
+  type TxEnv,
+  type TxRunner,
+} from "./runtime/txRunner.ts";
+
+/** The multi-store members the app uses (@qos/store `MultiStore` has this shape). */
+export interface AppStateStore {
+  readonly lastCommit: { readonly version: bigint; readonly appHash: Uint8Array };
+  working(name: string): KVStore;
+  workingCommitInfo(): { readonly appHash: Uint8Array };
+  commit(batch: WriteBatch): { readonly version: bigint; readonly appHash: Uint8Array };
+  discardWorking(): void;
+  at(version?: bigint): {
+    readonly version: bigint;
+    readonly appHash: Uint8Array;
+    store(name: string): KVReader;
+    prove(
+      name: string,
+      key: Uint8Array,
+    ): {
+      readonly value: Uint8Array | undefined;
+      readonly proofOps: readonly { type: string; key: Uint8Array; data: Uint8Array }[];
+    };
+  };
+}
+
+export interface QosAppOptions {
+  /** The chain id (genesis.json); initChain must agree. SignDocs are checked against it. */
+  readonly chainId: string;
+  /** Node-local `minimum-gas-prices`, e.g. "0.025uqos" (CheckTx only). Default: none. */
+  readonly minGasPrices?: string;
+  /** Largest tx accepted, in bytes (sdk 21). Default 1 MiB. */
+  readonly maxTxBytes?: number;
+  /** Verified-signature cache entries. Default 20,000. */
+  readonly sigCacheSize?: number;
+  /** Run every module invariant after each block (throws, halting the node, when one breaks). Default false. */
+  readonly checkInvariantsEveryBlock?: boolean;
+}
+
+export interface QosAppDeps {
+  /** Opens the state store with the modules' store names (node: `openMultiStore({db, storeNames})`). */
+  readonly openStore: (storeNames: readonly string[]) => AppStateStore;
+}
+
+export interface QosApp extends Application {
+  persist(batch: WriteBatch): void;
+  readonly modules: readonly AppModule[];
+  readonly sigCache: SigCache;
+  /** Runs every invariant on the last committed state (or the working state before the first commit). */
+  checkInvariants(): readonly string[];
+}
+
+const ABCI_VERSION = "2.0.0";
+const APP_VERSION = 1n;
+const GENESIS_SECTIONS = ["auth", "bank", "qsc"];
+
+function queryResponse(
+  fields: Partial<QueryResponse> & Pick<QueryResponse, "height">,
+): QueryResponse {
+  return {
+    code: 0,
+    log: "",
+    info: "",
+    index: 0n,
+    key: new Uint8Array(),
+    value: new Uint8Array(),
+    proofOps: null,
+    codespace: "",
+    ...fields,
+  };
+}
+
+function errorQuery(e: unknown, height: bigint): QueryResponse {
+  if (e instanceof AppError)
+    return queryResponse({ code: e.code, codespace: e.codespace, log: e.message, height });
+  if (e instanceof QosError)
+    return queryResponse({ code: 26, codespace: SDK_CODESPACE, log: e.message, height });
+  throw e;
+}
+
+function invalidGenesis(message: string): QosError<"invalid_genesis"> {
+  return new QosError("invalid_genesis", `genesis app_state: ${message}`);
+}
+
+export function createQosApp(opts: QosAppOptions, deps: QosAppDeps): QosApp {
+  const accounts = createAccountKeeper();
+  const bank = createBankKeeper({ accounts });
+  const modules: AppModule[] = [
+    createAuthModule({ accounts }),
+    createBankModule({ bank, accounts }),
+    createQscModule({ bank }),
+  ];
+  const storeNames = modules.flatMap((m) => m.storeNames);
+  const store = deps.openStore(storeNames);
+  const sigCache = createSigCache(opts.sigCacheSize ?? 20_000);
+  const runner: TxRunner = createTxRunner(
+    {
+      minGasPrices: parseGasPrices(opts.minGasPrices ?? ""),
+      maxTxBytes: opts.maxTxBytes ?? 1 << 20,
+    },
+    { accounts, bank, modules, sigCache },
+  );
+  const queryPaths = new Map(modules.flatMap((m) => m.queries.map((q) => [q.path, q] as const)));
+
+  let genesisPending = false;
+  let finalized: { height: bigint; time: Timestamp } | null = null;
+  let persisted = false;
+  let lastTime: Timestamp = { seconds: 0n, nanos: 0 };
+  let checkState = newCheckState();
+
+  /** The committed state's stores, or the working (genesis) state before the first commit. */
+  function committedReader(name: string): KVReader {
+    return store.lastCommit.version === 0n ? store.working(name) : store.at().store(name);
+  }
+
+  function newCheckState(): Map<string, BranchStore> {
+    return new Map();
+  }
+
+  function checkStore(name: string): BranchStore {
+    let b = checkState.get(name);
+    if (b === undefined) {
+      b = createBranchStore(committedReader(name));
+      checkState.set(name, b);
+    }
+    return b;
+  }
+
+  function readContext(height: bigint, reader: (name: string) => KVReader): QueryContext {
+    return { chainId: opts.chainId, height, store: reader };
+  }
+
+  function runInvariants(ctx: QueryContext): string[] {
+    return modules.flatMap((m) =>
+      m.invariants.flatMap((inv) => inv.check(ctx).map((s) => `${inv.name}: ${s}`)),
+    );
+  }
+
+  function envFor(
+    mode: TxEnv["mode"],
+    height: bigint,
+    time: Timestamp,
+    stores: (name: string) => KVStore,
+  ): TxEnv {
+    return { chainId: opts.chainId, height, time, mode, stores };
+  }
+
+  const app: QosApp = {
+    modules,
+    sigCache,
+
+    async info(): Promise<InfoResponse> {
+      return {
+        data: "qos",
+        version: ABCI_VERSION,
+        appVersion: APP_VERSION,
+        lastBlockHeight: store.lastCommit.version,
+        lastBlockAppHash: store.lastCommit.appHash,
+      };
+    },
+
+    async initChain(req: InitChainRequest): Promise<InitChainResponse> {
+      if (store.lastCommit.version > 0n) {
+        throw new Error(
+          `qos app: initChain at committed height ${store.lastCommit.version}; want 0`,
+        );
+      }
+      if (req.chainId !== opts.chainId) {
+        throw invalidGenesis(`chain id ${req.chainId} differs from the node's ${opts.chainId}`);
+      }
+      let doc: unknown = {};
+      if (req.appStateBytes.length > 0) {
+        const text = utf8Decode(req.appStateBytes);
+        if (text === null) throw invalidGenesis("not UTF-8");
+        try {
+          doc = JSON.parse(text);
+        } catch (e) {
+          throw invalidGenesis(`not valid JSON (${(e as Error).message})`);
+        }
+      }
+      if (doc === null || typeof doc !== "object" || Array.isArray(doc))
+        throw invalidGenesis("must be a JSON object");
+      const sections = doc as Record<string, unknown>;
+      for (const k of Object.keys(sections)) {
+        if (!GENESIS_SECTIONS.includes(k)) {
+          throw invalidGenesis(`unknown section "${k}" (known: ${GENESIS_SECTIONS.join(", ")})`);
+        }
+      }
+      store.discardWorking();
+      const ctx: TxContext = {
+        chainId: opts.chainId,
+        height: req.initialHeight,
+        time: req.time,
+        mode: "deliver",
+        gasMeter: createGasMeter(INFINITE_GAS),
+        store: (name) => store.working(name),
+        emit: () => {},
+      };
+      try {
+        for (const m of modules) m.initGenesis(ctx, sections[m.name]);
+        accounts.ensure(ctx, FEE_COLLECTOR_ADDRESS);
+      } catch (e) {
+        store.discardWorking();
+        if (e instanceof AppError) throw invalidGenesis(e.message);
+        throw e;
+      }
+      const broken = runInvariants(readContext(0n, (n) => store.working(n)));
+      if (broken.length > 0) {
+        store.discardWorking();
+        throw invalidGenesis(`invariants broken: ${broken.join("; ")}`);
+      }
+      genesisPending = true;
+      lastTime = req.time;
+      checkState = newCheckState();
+      return { validators: [], appHash: store.workingCommitInfo().appHash };
+    },
+
+    async checkTx(req: CheckTxRequest): Promise<CheckTxResponse> {
+      const out = runner.run(
+        envFor(
+          req.type === "recheck" ? "recheck" : "check",
+          store.lastCommit.version + 1n,
+          lastTime,
+          checkStore,
+        ),
+        req.tx,
+      );
+      return {
+        code: out.code,
+        data: out.data,
+        log: out.log,
+        info: "",
+        gasWanted: out.gasWanted,
+        gasUsed: out.gasUsed,
+        events: out.events,
+        codespace: out.codespace,
+        priority: out.priority,
+      };
+    },
+
+    async prepareProposal(req: PrepareProposalRequest): Promise<PrepareProposalResponse> {
+      const txs: Uint8Array[] = [];
+      let bytes = 0n;
+      for (const tx of req.txs) {
+        try {
+          decodeTx(tx);
+        } catch {
+          continue;
+        }
+        const size = BigInt(computeProtoSizeForTxs([tx]));
+        if (bytes + size > req.maxTxBytes) break;
+        bytes += size;
+        txs.push(tx);
+      }
+      return { txs };
+    },
+
+    async processProposal(req: ProcessProposalRequest): Promise<ProcessProposalStatus> {
+      for (const tx of req.txs) {
+        try {
+          decodeTx(tx);
+        } catch {
+          return "reject";
+        }
+      }
+      return "accept";
+    },
+
+    async finalizeBlock(req: FinalizeBlockRequest): Promise<FinalizeBlockResponse> {
+      const last = store.lastCommit.version;
+      if (last > 0n && req.height !== last + 1n) {
+        throw new Error(`qos app: finalizeBlock at height ${req.height}, last committed ${last}`);
+      }
+      // A re-run of an uncommitted block starts from the committed state (genesis stays).
+      if (!genesisPending) store.discardWorking();
+      const env = envFor("deliver", req.height, req.time, (name) => store.working(name));
+      const txResults: ExecTxResult[] = req.txs.map((tx) => {
+        const out = runner.run(env, tx);
+        return {
+          code: out.code,
+          data: out.data,
+          log: out.log,
+          info: "",
+          gasWanted: out.gasWanted,
+          gasUsed: out.gasUsed,
+          events: out.events,
+          codespace: out.codespace,
+        };
+      });
+      if (opts.checkInvariantsEveryBlock === true) {
+        const broken = runInvariants(readContext(req.height, (n) => store.working(n)));
+        if (broken.length > 0)
+          throw new Error(
+            `qos app: invariants broken at height ${req.height}: ${broken.join("; ")}`,
+          );
+      }
+      finalized = { height: req.height, time: req.time };
+      persisted = false;
+      return {
+        events: [],
+        txResults,
+        validatorUpdates: [],
+        appHash: store.workingCommitInfo().appHash,
+      };
+    },
+
+    persist(batch: WriteBatch): void {
+      if (finalized === null) throw new Error("qos app: persist without a preceding finalizeBlock");
+      const info = store.commit(batch);
+      if (info.version !== finalized.height) {
+        throw new Error(
+          `qos app: the store committed version ${info.version} for height ${finalized.height}`,
+        );
+      }
+      persisted = true;
+    },
+
+    async commit(): Promise<CommitResponse> {
+      if (finalized === null || !persisted) {
+        throw new Error(
+          "qos app: commit needs finalizeBlock then persist(batch) inside the node's writeBlock",
+        );
+      }
+      lastTime = finalized.time;
+      finalized = null;
+      persisted = false;
+      genesisPending = false;
+      checkState = newCheckState();
+      return { retainHeight: 0n };
+    },
+
+    async query(req: QueryRequest): Promise<QueryResponse> {
+      let view: ReturnType<AppStateStore["at"]>;
+      try {
+        view = store.at(req.height === 0n ? undefined : req.height);
+      } catch (e) {
+        return errorQuery(e, req.height);
+      }
+      const height = view.version;
+      try {
+        if (req.path.startsWith("/store/") && req.path.endsWith("/key")) {
+          const name = req.path.slice("/store/".length, -"/key".length);
+          if (!storeNames.includes(name)) {
+            throw new AppError(
+              SDK_CODESPACE,
+              6,
+              `unknown store ${name} (stores: ${storeNames.join(", ")})`,
+            );
+          }
+          if (req.prove) {
+            const p = view.prove(name, req.data);
+            return queryResponse({
+              key: req.data,
+              value: p.value ?? new Uint8Array(),
+              proofOps: p.proofOps,
+              height,
+            });
+          }
+          return queryResponse({
+            key: req.data,
+            value: view.store(name).get(req.data) ?? new Uint8Array(),
+            height,
+          });
+        }
+        if (req.path === "/cosmos.tx.v1beta1.Service/Simulate" || req.path === "/app/simulate") {
+          return queryResponse({ value: simulate(req.data, height, (n) => view.store(n)), height });
+        }
+        const handler = queryPaths.get(req.path);
+        if (handler === undefined)
+          throw new AppError(SDK_CODESPACE, 6, `unknown query path ${req.path}`);
+        const value = handler.handle(
+          readContext(height, (n) => view.store(n)),
+          req.data,
+        );
+        if (req.prove && handler.provenKeys !== undefined) {
+          const first = handler.provenKeys(req.data)[0];
+          if (first !== undefined) {
+            const p = view.prove(first.store, first.key);
+            return queryResponse({ key: first.key, value, proofOps: p.proofOps, height });
+          }
+        }
+        return queryResponse({ value, height });
+      } catch (e) {
+        return errorQuery(e, height);
+      }
+    },
+
+    checkInvariants() {
+      const version = store.lastCommit.version;
+      return runInvariants(
+        readContext(version, version === 0n ? (n) => store.working(n) : (n) => store.at().store(n)),
+      );
+    },
+
+    async close(): Promise<void> {},
+  };
+
+  function simulate(
+    data: Uint8Array,
+    height: bigint,
+    reader: (name: string) => KVReader,
+  ): Uint8Array {
+    let req: cosmosTxService.SimulateRequest;
+    try {
+      req = fromBinary(cosmosTxService.SimulateRequestSchema, data);
+    } catch (e) {
+      throw new AppError(SDK_CODESPACE, 2, `invalid simulate request: ${(e as Error).message}`);
+    }
+    const scratch = new Map<string, BranchStore>();
+    const stores = (name: string): KVStore => {
+      let b = scratch.get(name);
+      if (b === undefined) {
+        b = createBranchStore(reader(name));
+        scratch.set(name, b);
+      }
+      return b;
+    };
+    const out = runner.run(envFor("simulate", height + 1n, lastTime, stores), req.txBytes);
+    if (out.code !== 0) throw new AppError(out.codespace, out.code, out.log);
+    return toBinary(
+      cosmosTxService.SimulateResponseSchema,
+      create(cosmosTxService.SimulateResponseSchema, {
+        gasInfo: create(cosmosAbci.GasInfoSchema, {
+          gasWanted: out.gasWanted,
+          gasUsed: out.gasUsed,
+        }),
+        result: create(cosmosAbci.ResultSchema, {
+          data: out.data,
+          log: out.log,
+          events: out.events.map((ev) => ({
+            type: ev.type,
+            attributes: ev.attributes.map((a) => ({ key: a.key, value: a.value, index: a.index })),
+          })),
+          msgResponses: [...out.msgResponses],
+        }),
+      }),
+    );
+  }
+
+  return app;
+}

@@ -1,0 +1,480 @@
+// Runs one tx against a state: decode, stateless checks, ante (timeout, memo, size gas, fee
+// floor, signers: account, pubkey, sequence, SIGN_MODE_DIRECT secp256k1 signature; fee payment,
+// sequence increment) and the messages, each phase on its own branch: an ante failure changes
+// nothing; a message failure (including out of gas) keeps the fee and the sequence increment.
+
+import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import type { Any } from "@bufbuild/protobuf/wkt";
+import { secp256k1Address, secp256k1Verify } from "@qos/crypto";
+import type { KVStore } from "@qos/store";
+import {
+  cosmosAbci,
+  cosmosSecp256k1,
+  cosmosSigning,
+  cosmosTx,
+  equalBytes,
+  toBase64,
+  utf8Encode,
+} from "@qos/types";
+import type { Event, Timestamp } from "../abci.ts";
+import type { AccountKeeper } from "../modules/auth/accountKeeper.ts";
+import type { BankKeeper } from "../modules/bank/bankKeeper.ts";
+import { addressToBech32, moduleAddress } from "./address.ts";
+import { type BranchStore, createBranchStore } from "./branchStore.ts";
+import { amountOf, BASE_DENOM, type Coin, coinsFromProto, coinsToString } from "./coins.ts";
+import { makeEvent } from "./events.ts";
+import {
+  createGasKVStore,
+  createGasMeter,
+  INFINITE_GAS,
+  type MutableGasMeter,
+} from "./gasMeter.ts";
+import { type GasPrice, requiredFee } from "./gasPrice.ts";
+import {
+  AppError,
+  type AppModule,
+  type ExecMode,
+  type MsgHandler,
+  type TxContext,
+} from "./module.ts";
+import { SDK_CODE, SDK_CODESPACE, sdkError } from "./sdkErrors.ts";
+import type { SigCache } from "./sigCache.ts";
+import { type DecodedTx, decodeTx } from "./txDecode.ts";
+
+export const FEE_COLLECTOR = "fee_collector";
+export const FEE_COLLECTOR_ADDRESS = moduleAddress(FEE_COLLECTOR);
+
+export interface TxEnv {
+  readonly chainId: string;
+  readonly height: bigint;
+  readonly time: Timestamp;
+  readonly mode: ExecMode;
+  /** The state the tx applies to on success (block working stores or the CheckTx state). */
+  readonly stores: (name: string) => KVStore;
+}
+
+export interface TxOutcome {
+  readonly code: number;
+  readonly codespace: string;
+  readonly log: string;
+  readonly data: Uint8Array;
+  readonly gasWanted: bigint;
+  readonly gasUsed: bigint;
+  readonly events: readonly Event[];
+  /** Mempool priority: fee in the base denom × 10^6 ÷ gas limit. */
+  readonly priority: bigint;
+  /** The tx's Any-packed message responses (success only). */
+  readonly msgResponses: readonly Any[];
+}
+
+export interface TxRunnerOptions {
+  /** Node-local minimum gas prices, enforced in CheckTx only (as Cosmos). Empty: no floor. */
+  readonly minGasPrices: readonly GasPrice[];
+  /** Largest tx in bytes (sdk 21 above). */
+  readonly maxTxBytes: number;
+}
+
+export interface TxRunnerDeps {
+  readonly accounts: AccountKeeper;
+  readonly bank: BankKeeper;
+  readonly modules: readonly AppModule[];
+  readonly sigCache: SigCache;
+}
+
+export interface TxRunner {
+  run(env: TxEnv, txBytes: Uint8Array): TxOutcome;
+  /** The handler registered for a message type URL. */
+  handler(typeUrl: string): MsgHandler | undefined;
+}
+
+interface Prepared {
+  readonly tx: DecodedTx;
+  readonly msgs: readonly {
+    readonly handler: MsgHandler;
+    readonly msg: unknown;
+    readonly module: string;
+    readonly any: Any;
+  }[];
+  readonly signers: readonly Uint8Array[];
+  readonly fee: readonly Coin[];
+  readonly gasLimit: bigint;
+}
+
+function failure(
+  e: unknown,
+  gasWanted: bigint,
+  gasUsed: bigint,
+  events: readonly Event[],
+): TxOutcome {
+  if (!(e instanceof AppError)) throw e;
+  return {
+    code: e.code,
+    codespace: e.codespace,
+    log: e.message,
+    data: new Uint8Array(),
+    gasWanted,
+    gasUsed: gasUsed > gasWanted && gasWanted > 0n ? gasWanted : gasUsed,
+    events,
+    priority: 0n,
+    msgResponses: [],
+  };
+}
+
+/** A set of branches (one per store name, made on first use) over `parent`. */
+function branchSet(parent: (name: string) => KVStore): {
+  store: (name: string) => BranchStore;
+  write: () => void;
+} {
+  const made = new Map<string, BranchStore>();
+  return {
+    store(name) {
+      let b = made.get(name);
+      if (b === undefined) {
+        b = createBranchStore(parent(name));
+        made.set(name, b);
+      }
+      return b;
+    },
+    write() {
+      for (const b of made.values()) b.write();
+    },
+  };
+}
+
+function makeCtx(
+  env: TxEnv,
+  meter: MutableGasMeter,
+  stores: (name: string) => KVStore,
+  events: Event[],
+): TxContext {
+  const metered = new Map<string, KVStore>();
+  return {
+    chainId: env.chainId,
+    height: env.height,
+    time: env.time,
+    mode: env.mode,
+    gasMeter: meter,
+    store(name) {
+      let s = metered.get(name);
+      if (s === undefined) {
+        s = createGasKVStore(stores(name), meter);
+        metered.set(name, s);
+      }
+      return s;
+    },
+    emit(event) {
+      events.push(event);
+    },
+  };
+}
+
+export function createTxRunner(opts: TxRunnerOptions, deps: TxRunnerDeps): TxRunner {
+  const handlers = new Map<string, { handler: MsgHandler; module: string }>();
+  for (const m of deps.modules) {
+    for (const h of m.msgs) {
+      if (handlers.has(h.typeUrl)) throw new Error(`two handlers for ${h.typeUrl}`);
+      handlers.set(h.typeUrl, { handler: h, module: m.name });
+    }
+  }
+
+  /** Stateless checks (Cosmos validateBasicTxMsgs + tx ValidateBasic). */
+  function prepare(txBytes: Uint8Array, mode: ExecMode): Prepared {
+    if (txBytes.length > opts.maxTxBytes) {
+      throw sdkError(
+        SDK_CODE.txTooLarge,
+        `tx of ${txBytes.length} bytes is larger than the maximum ${opts.maxTxBytes}`,
+      );
+    }
+    const tx = decodeTx(txBytes);
+    const { body, authInfo } = tx;
+    if (body.messages.length === 0)
+      throw sdkError(SDK_CODE.invalidRequest, "must contain at least one message");
+    if (body.extensionOptions.length > 0) {
+      throw sdkError(SDK_CODE.unknownExtensionOptions, "unknown extension options: not supported");
+    }
+    if (body.unordered || body.timeoutTimestamp !== undefined) {
+      throw sdkError(
+        SDK_CODE.invalidRequest,
+        "unordered txs and timeout timestamps are not supported",
+      );
+    }
+    if (authInfo.tip !== undefined)
+      throw sdkError(SDK_CODE.invalidRequest, "tips are not supported");
+    const msgs = body.messages.map((any, i) => {
+      const entry = handlers.get(any.typeUrl);
+      if (entry === undefined)
+        throw sdkError(
+          SDK_CODE.unknownRequest,
+          `unknown message type ${any.typeUrl} (message ${i})`,
+        );
+      let msg: unknown;
+      try {
+        msg = fromBinary(entry.handler.schema, any.value);
+      } catch (e) {
+        throw sdkError(
+          SDK_CODE.txDecode,
+          `message ${i} (${any.typeUrl}): ${(e as Error).message}: tx parse error`,
+        );
+      }
+      entry.handler.validateBasic(msg as never);
+      return { handler: entry.handler, msg, module: entry.module, any };
+    });
+    const signers: Uint8Array[] = [];
+    for (const m of msgs) {
+      for (const s of m.handler.signers(m.msg as never)) {
+        if (!signers.some((x) => equalBytes(x, s))) signers.push(s);
+      }
+    }
+    const fee = authInfo.fee;
+    if (fee === undefined) throw sdkError(SDK_CODE.invalidRequest, "missing fee");
+    const feeCoins = coinsFromProto(fee.amount);
+    if (fee.granter !== "") throw sdkError(SDK_CODE.invalidRequest, "fee grants are not supported");
+    if (fee.payer !== "" && fee.payer !== addressToBech32(signers[0] as Uint8Array)) {
+      throw sdkError(SDK_CODE.invalidRequest, "fee payer must be the first signer");
+    }
+    if (authInfo.signerInfos.length !== signers.length) {
+      throw sdkError(
+        SDK_CODE.unauthorized,
+        `wrong number of signers; expected ${signers.length}, got ${authInfo.signerInfos.length}`,
+      );
+    }
+    if (tx.signatures.length !== signers.length) {
+      throw sdkError(
+        SDK_CODE.unauthorized,
+        `wrong number of signatures; expected ${signers.length}, got ${tx.signatures.length}`,
+      );
+    }
+    if (fee.gasLimit === 0n && mode !== "simulate")
+      throw sdkError(SDK_CODE.invalidGasLimit, "gas limit must be positive");
+    return { tx, msgs, signers, fee: feeCoins, gasLimit: fee.gasLimit };
+  }
+
+  function ante(ctx: TxContext, env: TxEnv, p: Prepared, events: Event[]): bigint {
+    const { tx } = p;
+    const params = deps.accounts.params(ctx);
+    if (tx.body.timeoutHeight > 0n && env.height > tx.body.timeoutHeight) {
+      throw sdkError(
+        SDK_CODE.txTimeoutHeight,
+        `block height: ${env.height}, timeout height: ${tx.body.timeoutHeight}: tx timeout height`,
+      );
+    }
+    const memoBytes = utf8Encode(tx.body.memo).length;
+    if (BigInt(memoBytes) > params.maxMemoCharacters) {
+      throw sdkError(
+        SDK_CODE.memoTooLarge,
+        `maximum number of characters is ${params.maxMemoCharacters} but received ${memoBytes} characters: memo too large`,
+      );
+    }
+    if (BigInt(p.signers.length) > params.txSigLimit) {
+      throw sdkError(
+        SDK_CODE.tooManySignatures,
+        `signatures: ${p.signers.length}, limit: ${params.txSigLimit}: too many signatures`,
+      );
+    }
+    ctx.gasMeter.consume(params.txSizeCostPerByte * BigInt(tx.bytes.length), "txSize");
+    // Fee floor: node-local, CheckTx only (Cosmos checkTxFeeWithValidatorMinGasPrices).
+    if ((env.mode === "check" || env.mode === "recheck") && opts.minGasPrices.length > 0) {
+      const required = opts.minGasPrices.map((gp) => ({
+        denom: gp.denom,
+        amount: requiredFee(gp, p.gasLimit),
+      }));
+      const enough = required.some((r) => amountOf(p.fee, r.denom) >= r.amount);
+      if (!enough) {
+        throw sdkError(
+          SDK_CODE.insufficientFee,
+          `insufficient fees; got: ${coinsToString(p.fee) || "0"} required: ${coinsToString(required)}: insufficient fee`,
+        );
+      }
+    }
+    const updated = p.signers.map((signer, i) => {
+      const info = p.tx.authInfo.signerInfos[i] as cosmosTx.SignerInfo;
+      const acc = deps.accounts.get(ctx, signer);
+      if (acc === undefined) {
+        throw sdkError(
+          SDK_CODE.unknownAddress,
+          `account ${addressToBech32(signer)} does not exist: unknown address`,
+        );
+      }
+      let pubKey = acc.pubKey;
+      if (info.publicKey !== undefined) {
+        if (info.publicKey.typeUrl !== "/cosmos.crypto.secp256k1.PubKey") {
+          throw sdkError(
+            SDK_CODE.invalidPubKey,
+            `unsupported public key type ${info.publicKey.typeUrl}`,
+          );
+        }
+        let key: Uint8Array;
+        try {
+          key = fromBinary(cosmosSecp256k1.PubKeySchema, info.publicKey.value).key;
+        } catch {
+          throw sdkError(SDK_CODE.invalidPubKey, `signer ${i}: malformed secp256k1 public key`);
+        }
+        if (key.length !== 33 || !equalBytes(secp256k1AddressSafe(key), signer)) {
+          throw sdkError(
+            SDK_CODE.invalidPubKey,
+            `pubKey does not match signer address ${addressToBech32(signer)} with signer index: ${i}: invalid pubkey`,
+          );
+        }
+        if (pubKey !== undefined && !equalBytes(pubKey, key)) {
+          throw sdkError(
+            SDK_CODE.invalidPubKey,
+            `signer ${i}: public key differs from the account's`,
+          );
+        }
+        pubKey = key;
+      }
+      if (pubKey === undefined && env.mode !== "simulate") {
+        throw sdkError(
+          SDK_CODE.invalidPubKey,
+          `pubkey on account ${addressToBech32(signer)} is not set`,
+        );
+      }
+      const single = info.modeInfo?.sum.case === "single" ? info.modeInfo.sum.value : undefined;
+      if (single === undefined || single.mode !== cosmosSigning.SignMode.DIRECT) {
+        throw sdkError(
+          SDK_CODE.unauthorized,
+          `signer ${i}: only SIGN_MODE_DIRECT single signatures are supported`,
+        );
+      }
+      if (info.sequence !== acc.sequence) {
+        throw sdkError(
+          SDK_CODE.wrongSequence,
+          `account sequence mismatch, expected ${acc.sequence}, got ${info.sequence}: incorrect account sequence`,
+        );
+      }
+      ctx.gasMeter.consume(params.sigVerifyCostSecp256k1, "ante verify: secp256k1");
+      const signature = p.tx.signatures[i] as Uint8Array;
+      if (env.mode !== "simulate" && env.mode !== "recheck") {
+        const signBytes = toBinary(
+          cosmosTx.SignDocSchema,
+          create(cosmosTx.SignDocSchema, {
+            bodyBytes: p.tx.bodyBytes,
+            authInfoBytes: p.tx.authInfoBytes,
+            chainId: env.chainId,
+            accountNumber: acc.accountNumber,
+          }),
+        );
+        const key = pubKey as Uint8Array;
+        const cached = env.mode === "deliver" && deps.sigCache.has(signBytes, key, signature);
+        if (!cached) {
+          if (!secp256k1Verify(key, signBytes, signature)) {
+            throw sdkError(
+              SDK_CODE.unauthorized,
+              `signature verification failed; please verify account number (${acc.accountNumber}), sequence (${acc.sequence}) and chain-id (${env.chainId}): unauthorized`,
+            );
+          }
+          if (env.mode === "check") deps.sigCache.add(signBytes, key, signature);
+        }
+      }
+      return { ...acc, pubKey, sequence: acc.sequence + 1n, signature };
+    });
+    // Fee payment (DeductFeeDecorator): first signer → fee_collector; kept even if the messages fail.
+    const payer = p.signers[0] as Uint8Array;
+    if (p.fee.length > 0) {
+      try {
+        deps.bank.send(ctx, payer, FEE_COLLECTOR_ADDRESS, p.fee);
+      } catch (e) {
+        if (
+          e instanceof AppError &&
+          e.codespace === SDK_CODESPACE &&
+          e.code === SDK_CODE.insufficientFunds
+        ) {
+          throw sdkError(
+            SDK_CODE.insufficientFunds,
+            `insufficient funds to pay for fees; ${e.message}`,
+          );
+        }
+        throw e;
+      }
+    }
+    events.push(
+      makeEvent("tx", [
+        ["fee", coinsToString(p.fee)],
+        ["fee_payer", addressToBech32(payer)],
+      ]),
+    );
+    for (const u of updated) {
+      const { signature, ...account } = u;
+      deps.accounts.set(ctx, account);
+      events.push(
+        makeEvent("tx", [["acc_seq", `${addressToBech32(u.address)}/${u.sequence - 1n}`]]),
+      );
+      events.push(makeEvent("tx", [["signature", toBase64(signature)]]));
+    }
+    const gas = p.gasLimit === 0n ? 1n : p.gasLimit;
+    return (amountOf(p.fee, BASE_DENOM) * 1_000_000n) / gas;
+  }
+
+  function run(env: TxEnv, txBytes: Uint8Array): TxOutcome {
+    let p: Prepared;
+    try {
+      p = prepare(txBytes, env.mode);
+    } catch (e) {
+      return failure(e, 0n, 0n, []);
+    }
+    const gasWanted = p.gasLimit;
+    const meter = createGasMeter(env.mode === "simulate" ? INFINITE_GAS : p.gasLimit);
+    const anteBranch = branchSet(env.stores);
+    const anteEvents: Event[] = [];
+    let priority: bigint;
+    try {
+      priority = ante(makeCtx(env, meter, anteBranch.store, anteEvents), env, p, anteEvents);
+    } catch (e) {
+      return failure(e, gasWanted, meter.consumed, []);
+    }
+    const msgBranch = branchSet(anteBranch.store);
+    const msgEvents: Event[] = [];
+    const ctx = makeCtx(env, meter, msgBranch.store, msgEvents);
+    const responses: Any[] = [];
+    try {
+      p.msgs.forEach((m, i) => {
+        const signer = m.handler.signers(m.msg as never)[0];
+        msgEvents.push(
+          makeEvent("message", [
+            ["action", m.handler.typeUrl],
+            ["module", m.module],
+            ...(signer !== undefined ? ([["sender", addressToBech32(signer)]] as const) : []),
+            ["msg_index", String(i)],
+          ]),
+        );
+        const response = m.handler.handle(ctx, m.msg as never);
+        responses.push({
+          $typeName: "google.protobuf.Any",
+          typeUrl: `${m.handler.typeUrl}Response`,
+          value: response,
+        });
+      });
+    } catch (e) {
+      anteBranch.write();
+      const out = failure(e, gasWanted, meter.consumed, anteEvents);
+      return { ...out, priority };
+    }
+    msgBranch.write();
+    anteBranch.write();
+    const data = toBinary(
+      cosmosAbci.TxMsgDataSchema,
+      create(cosmosAbci.TxMsgDataSchema, { msgResponses: responses }),
+    );
+    return {
+      code: 0,
+      codespace: "",
+      log: "",
+      data,
+      gasWanted,
+      gasUsed: meter.consumed,
+      events: [...anteEvents, ...msgEvents],
+      priority,
+      msgResponses: responses,
+    };
+  }
+
+  return { run, handler: (typeUrl) => handlers.get(typeUrl)?.handler };
+}
+
+function secp256k1AddressSafe(key: Uint8Array): Uint8Array {
+  try {
+    return secp256k1Address(key);
+  } catch {
+    return new Uint8Array();
+  }
+}
