@@ -15,6 +15,17 @@ export {
   ED25519_SEED_LENGTH,
   ED25519_SIGNATURE_LENGTH,
 } from "./ed25519.ts";
+export type { HashOutcome } from "./ics23/ics23Ops.ts";
+export { ICS23_REASON, type Ics23Reason, type Ics23Verdict } from "./ics23/ics23Verdict.ts";
+export type { Ics23ProofInput, Ics23ProofSpec, Ics23Verifier } from "./ics23/ics23Verifier.ts";
+export { iavlSpec, proofSpecEquals, tendermintSpec } from "./ics23/proofSpecs.ts";
+export {
+  PROOF_OP_IAVL,
+  PROOF_OP_SIMPLE,
+  type StoreProofOp,
+  type StoreProofRequest,
+  type StoreProofVerifier,
+} from "./ics23/storeProof.ts";
 export { MERKLE_MAX_AUNTS, type MerkleProof } from "./merkle.ts";
 export {
   SECP256K1_PRIVKEY_LENGTH,

@@ -1,11 +1,13 @@
-// Binds every environment-independent algorithm (merkle, key and signature rules, addresses) to
-// one backend. Both entries (index.ts for Node, index.browser.ts) export what this returns.
+// Binds every environment-independent algorithm (merkle, ICS-23 proofs, key and signature rules,
+// addresses) to one backend. Both entries (index.ts for Node, index.browser.ts) export what this returns.
 import type { CryptoBackend, CryptoBackendInfo } from "./backend.ts";
 import { createEd25519, type Ed25519 } from "./ed25519.ts";
+import { createIcs23Verifier, type Ics23Verifier } from "./ics23/ics23Verifier.ts";
+import { createStoreProofVerifier, type StoreProofVerifier } from "./ics23/storeProof.ts";
 import { createMerkle, type Merkle } from "./merkle.ts";
 import { createSecp256k1, type Secp256k1 } from "./secp256k1.ts";
 
-export interface CryptoApi extends Merkle, Ed25519, Secp256k1 {
+export interface CryptoApi extends Merkle, Ed25519, Secp256k1, Ics23Verifier, StoreProofVerifier {
   /** Which implementation serves each primitive in this entry (worth a line in the node's log). */
   cryptoBackendInfo: CryptoBackendInfo;
   sha256(data: Uint8Array): Uint8Array;
@@ -13,6 +15,7 @@ export interface CryptoApi extends Merkle, Ed25519, Secp256k1 {
 }
 
 export function createCryptoApi(backend: CryptoBackend): CryptoApi {
+  const ics23 = createIcs23Verifier(backend);
   return {
     cryptoBackendInfo: backend.info,
     sha256: backend.sha256,
@@ -20,5 +23,7 @@ export function createCryptoApi(backend: CryptoBackend): CryptoApi {
     ...createMerkle(backend.sha256),
     ...createEd25519(backend),
     ...createSecp256k1(backend),
+    ...ics23,
+    ...createStoreProofVerifier(ics23),
   };
 }
