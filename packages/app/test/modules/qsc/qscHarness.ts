@@ -1,18 +1,19 @@
-// Test harness for the qsc module: in-memory stores, a TxContext that records events, a bank,
-// accounts with bech32 addresses, store snapshots (to check a failure wrote nothing) and helpers
+// Test harness for the qsc module: in-memory stores, a TxContext that records events, the real
+// bank and account keepers, accounts with bech32 addresses, store snapshots (to check a failure wrote nothing) and helpers
 // to run a message through validateBasic + handle.
 
 import { create, type DescMessage, type MessageInitShape } from "@bufbuild/protobuf";
 import type { KVStore } from "@qos/store";
 import { qscTypes, toHex } from "@qos/types";
 import type { Event } from "../../../src/abci.ts";
+import { createAccountKeeper } from "../../../src/modules/auth/accountKeeper.ts";
+import { type BankKeeperInternal, createBankKeeper } from "../../../src/modules/bank/bankKeeper.ts";
 import { createQscModule, type QscModule } from "../../../src/modules/qsc/qscModule.ts";
 import { addressToBech32 } from "../../../src/modules/qsc/qscValidation.ts";
 import { createMemoryStore } from "../../../src/runtime/branchStore.ts";
 import { createGasKVStore, createGasMeter, INFINITE_GAS } from "../../../src/runtime/gasMeter.ts";
 import type { AppError, MsgHandler, TxContext } from "../../../src/runtime/module.ts";
 import { isAppError } from "../../../src/runtime/module.ts";
-import { createTestBank, type TestBank } from "./testBank.ts";
 
 export const CHAIN_ID = "qos-test";
 
@@ -28,7 +29,7 @@ export function account(n: number): Account {
 
 export interface Harness {
   readonly module: QscModule;
-  readonly bank: TestBank;
+  readonly bank: BankKeeperInternal;
   readonly events: Event[];
   height: bigint;
   ctx(): TxContext;
@@ -54,7 +55,7 @@ export function createHarness(genesis?: unknown, setup?: (h: Harness) => void): 
     }
     return s;
   };
-  const bank = createTestBank();
+  const bank = createBankKeeper({ accounts: createAccountKeeper() });
   const module = createQscModule({ bank });
   const h: Harness = {
     module,

@@ -64,6 +64,11 @@ describe("MsgCreateToken", () => {
     expect(h.bank.balance(h.ctx(), alice.address, "qsc/star")).toBe(1000n);
     expect(h.bank.balance(h.ctx(), carol.address, "qsc/star")).toBe(234n);
     expect(h.bank.supply(h.ctx(), "qsc/star")).toBe(1234n);
+    // ERC20 mint: bank's Transfer from the empty address.
+    expect(events(h, "Transfer")).toEqual([
+      { from: "", to: alice.bech32, value: "1000", denom: "qsc/star" },
+      { from: "", to: carol.bech32, value: "234", denom: "qsc/star" },
+    ]);
     expect(events(h, "TokenCreated")).toEqual([
       {
         denom: "qsc/star",
@@ -354,6 +359,12 @@ describe("MsgBurn", () => {
     expect(fromBinary(qscTx.MsgBurnResponseSchema, res).totalSupply).toBe("960");
     expect(h.bank.balance(h.ctx(), bob.address, "qsc/star")).toBe(60n);
     expect(events(h, "Burned")).toEqual([{ denom: "qsc/star", from: bob.bech32, value: "40" }]);
+    expect(events(h, "Transfer").at(-1)).toEqual({
+      from: bob.bech32,
+      to: "",
+      value: "40",
+      denom: "qsc/star",
+    });
   });
 
   it("refuses frozen tokens (qsc 7), a paused token (qsc 6), an unknown token (qsc 2); more than the balance is sdk 5", () => {
