@@ -33,3 +33,4 @@ export {
   SECP256K1_SIGNATURE_LENGTH,
   SECP256K1_UNCOMPRESSED_PUBKEY_LENGTH,
 } from "./secp256k1.ts";
+export * from "./wallet/index.ts";

@@ -6,8 +6,15 @@ import { createIcs23Verifier, type Ics23Verifier } from "./ics23/ics23Verifier.t
 import { createStoreProofVerifier, type StoreProofVerifier } from "./ics23/storeProof.ts";
 import { createMerkle, type Merkle } from "./merkle.ts";
 import { createSecp256k1, type Secp256k1 } from "./secp256k1.ts";
+import { createWallet, type Wallet } from "./wallet/wallet.ts";
 
-export interface CryptoApi extends Merkle, Ed25519, Secp256k1, Ics23Verifier, StoreProofVerifier {
+export interface CryptoApi
+  extends Merkle,
+    Ed25519,
+    Secp256k1,
+    Ics23Verifier,
+    StoreProofVerifier,
+    Wallet {
   /** Which implementation serves each primitive in this entry (worth a line in the node's log). */
   cryptoBackendInfo: CryptoBackendInfo;
   sha256(data: Uint8Array): Uint8Array;
@@ -16,13 +23,15 @@ export interface CryptoApi extends Merkle, Ed25519, Secp256k1, Ics23Verifier, St
 
 export function createCryptoApi(backend: CryptoBackend): CryptoApi {
   const ics23 = createIcs23Verifier(backend);
+  const secp256k1 = createSecp256k1(backend);
   return {
     cryptoBackendInfo: backend.info,
     sha256: backend.sha256,
     ripemd160: backend.ripemd160,
     ...createMerkle(backend.sha256),
     ...createEd25519(backend),
-    ...createSecp256k1(backend),
+    ...secp256k1,
+    ...createWallet(secp256k1),
     ...ics23,
     ...createStoreProofVerifier(ics23),
   };

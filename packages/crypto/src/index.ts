@@ -27,4 +27,10 @@ export const {
   secp256k1Sign,
   secp256k1Verify,
   secp256k1Address,
+  accountAddress,
+  deriveAccount,
+  deriveKeyPair,
+  createMnemonicSigner,
+  createPrivateKeySigner,
+  createKeystoreSigner,
 } = createCryptoApi(nodeBackend);

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { dirname, join, normalize } from "node:path";
 import { fileURLToPath } from "node:url";
 import { randomBytes } from "@qos/crypto/random";
 import { describe, expect, it } from "vitest";
@@ -17,7 +17,9 @@ function importGraph(entry: string): { files: Set<string>; external: Set<string>
     const text = readFileSync(join(SRC, file), "utf8");
     for (const m of text.matchAll(/(?:import|export)\s[^;]*?from\s+"([^"]+)"/g)) {
       const spec = m[1] as string;
-      if (spec.startsWith("./")) visit(spec.slice(2));
+      // Paths relative to the importing file (sub-folders such as wallet/ import "../x.ts").
+      if (spec.startsWith("./") || spec.startsWith("../"))
+        visit(normalize(join(dirname(file), spec)));
       else external.add(spec);
     }
   };
