@@ -5,14 +5,21 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { toBinary } from "@bufbuild/protobuf";
-import { createKvStoreApp, type FinalizeBlockResponse } from "@qos/app";
+import {
+  type Application,
+  createKvStoreApp,
+  createQosApp,
+  type FinalizeBlockResponse,
+} from "@qos/app";
 import { cryptoBackendInfo, sha256 } from "@qos/crypto";
 import {
   type BlockStore,
   createBlockStore,
   createStateStore,
+  type MultiStore,
   type NodeDb,
   openLastSignState,
+  openMultiStore,
   openNodeDb,
   openWAL,
   type StateStore,
@@ -221,11 +228,8 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     const blockStore: BlockStore = createBlockStore(db);
     const stateStore: StateStore = createStateStore(db);
 
-    const app = createKvStoreApp({
-      dir: join(paths.dataDir, "application"),
-      logger: logger.child({ module: "app" }),
-    });
-    closers.push(() => app.close());
+    const { app, close: closeApp } = createApplication(config, genesis, db, paths.dataDir, logger);
+    closers.push(closeApp);
 
     const mempool = createMempool(
       {
@@ -594,4 +598,49 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     await closeAll();
     throw e instanceof QosError || e instanceof Error ? e : new Error(String(e));
   }
+}
+
+/**
+ * The state machine named by `[app] name`: the QOS application, whose state tree lives in the
+ * node's LMDB environment and commits with each block, or the key-value test application.
+ */
+function createApplication(
+  config: NodeConfig,
+  genesis: GenesisDoc,
+  db: NodeDb,
+  dataDir: string,
+  logger: Logger,
+): { readonly app: Application; close(): Promise<void> } {
+  const appLogger = logger.child({ module: "app" });
+  if (config.app.name === "kvstore") {
+    const kv = createKvStoreApp({ dir: join(dataDir, "application"), logger: appLogger });
+    return { app: kv, close: () => kv.close() };
+  }
+  let multiStore: MultiStore | null = null as MultiStore | null;
+  const app = createQosApp(
+    {
+      chainId: genesis.chainId,
+      minGasPrices: config.app["minimum-gas-prices"],
+    },
+    {
+      openStore: (storeNames) => {
+        multiStore = openMultiStore({
+          db,
+          storeNames,
+          keepRecent: config.app["pruning-keep-recent"],
+          keepEvery: config.app["pruning-keep-every"],
+          cacheSize: config.app["iavl-cache-size"],
+          initialVersion: genesis.initialHeight,
+        });
+        return multiStore;
+      },
+    },
+  );
+  return {
+    app,
+    async close() {
+      await app.close();
+      multiStore?.close();
+    },
+  };
 }
