@@ -151,7 +151,7 @@ interface PendingCommit {
 
 class MultiStoreImpl implements MultiStore {
   readonly storeNames: readonly string[];
-  lastCommit: StoreCommitInfo;
+  private last: StoreCommitInfo;
   pruneGeneration = 0;
   private readonly db: NodeDb;
   private readonly tables: TreeTables;
@@ -195,10 +195,15 @@ class MultiStoreImpl implements MultiStore {
       );
     }
     if (last === 0n) {
-      this.lastCommit = commitInfo(0n, new Map(names.map((n) => [n, EMPTY_TREE_HASH])));
+      this.last = commitInfo(0n, new Map(names.map((n) => [n, EMPTY_TREE_HASH])));
     } else {
-      this.lastCommit = commitInfo(last, this.readRecord(last));
+      this.last = commitInfo(last, this.readRecord(last));
     }
+  }
+
+  get lastCommit(): StoreCommitInfo {
+    this.settle();
+    return this.last;
   }
 
   private readRecord(version: bigint): Map<string, Uint8Array> {
@@ -208,7 +213,7 @@ class MultiStoreImpl implements MultiStore {
   }
 
   notRetained(version: bigint): Error {
-    const last = this.lastCommit.version;
+    const last = this.last.version;
     if (version > last || version < 1n) {
       return storeError(
         "store_invalid_argument",
@@ -233,7 +238,7 @@ class MultiStoreImpl implements MultiStore {
     this.pending = null;
     if (this.commits.has(versionKey(p.version))) return;
     for (const tree of p.committed) tree.revertCommit();
-    this.lastCommit = p.prevCommit;
+    this.last = p.prevCommit;
     this.caughtUp = p.prevCaughtUp;
   }
 
@@ -258,7 +263,7 @@ class MultiStoreImpl implements MultiStore {
   }
 
   private nextVersion(): bigint {
-    const last = this.lastCommit.version;
+    const last = this.last.version;
     return last === 0n ? this.initialVersion : last + 1n;
   }
 
@@ -272,7 +277,7 @@ class MultiStoreImpl implements MultiStore {
     this.pending = {
       version,
       batch,
-      prevCommit: this.lastCommit,
+      prevCommit: this.last,
       prevCaughtUp: this.caughtUp,
       committed,
     };
@@ -290,7 +295,7 @@ class MultiStoreImpl implements MultiStore {
     }
     this.commits.put(batch, versionKey(version), encodeCommitRecord(roots));
     const info = commitInfo(version, roots);
-    this.lastCommit = info;
+    this.last = info;
     this.prune(batch, version);
     return info;
   }
@@ -326,11 +331,11 @@ class MultiStoreImpl implements MultiStore {
 
   at(version?: bigint): MultiStoreView {
     this.settle();
-    const v = version ?? this.lastCommit.version;
-    if (typeof v !== "bigint" || v < 1n || v > this.lastCommit.version) {
+    const v = version ?? this.last.version;
+    if (typeof v !== "bigint" || v < 1n || v > this.last.version) {
       throw this.notRetained(typeof v === "bigint" ? v : 0n);
     }
-    const roots = v === this.lastCommit.version ? this.lastCommit.storeRoots : this.readRecord(v);
+    const roots = v === this.last.version ? this.last.storeRoots : this.readRecord(v);
     return new MultiStoreViewImpl(this, v, roots);
   }
 
