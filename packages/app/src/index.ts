@@ -3,6 +3,7 @@ export * from "./kvstore/kvStateHash.ts";
 export * from "./kvstore/kvStoreApp.ts";
 export * from "./kvstore/kvTx.ts";
 export * from "./modules/bank/bankKeeper.ts";
+export * from "./modules/qsc/qscModule.ts";
 export * from "./qosApp.ts";
 export * from "./runtime/address.ts";
 export * from "./runtime/coins.ts";

@@ -1,16 +1,17 @@
 // Stateless checks of qsc input: symbol, name, decimals, amounts, addresses, and the token
 // denom derived from a symbol ("qsc/" + lower-case symbol, a valid Cosmos denom).
 
-import { bech32Decode, bech32Encode } from "@qos/crypto";
+import { bech32Decode } from "@qos/crypto";
+import { ACCOUNT_PREFIX, ADDRESS_BYTES } from "../../runtime/address.ts";
+import { MAX_AMOUNT } from "../../runtime/coins.ts";
 import { qscError } from "./qscErrors.ts";
 
+export { addressToBech32 } from "../../runtime/address.ts";
+export { MAX_AMOUNT } from "../../runtime/coins.ts";
+
 export const QSC_DENOM_PREFIX = "qsc/";
-/** Account addresses are bech32 with this prefix over 20 bytes. */
-export const ACCOUNT_PREFIX = "qosacc";
 export const MAX_DECIMALS = 18;
 export const MAX_NAME_LENGTH = 64;
-/** Amounts are unsigned 256-bit integers, as Cosmos `Int` and ERC20 `uint256`. */
-export const MAX_AMOUNT = (1n << 256n) - 1n;
 
 const SYMBOL_RE = /^[A-Za-z][A-Za-z0-9]{1,15}$/;
 const RESERVED_SYMBOLS = new Set(["qos", "uqos"]);
@@ -56,7 +57,7 @@ export function checkDecimals(decimals: number): void {
   }
 }
 
-/** Parses a non-negative decimal integer below 2^256 (no sign, no leading zeros). */
+/** Parses a non-negative decimal integer of at most 256 bits (no sign, no leading zeros). */
 export function parseAmount(text: string, what: string): bigint {
   if (!DECIMAL_RE.test(text) || text.length > 78) {
     throw qscError("invalidAmount", `invalid ${what} "${text}": want a decimal integer`);
@@ -78,18 +79,18 @@ export function parseMaxSupply(text: string): bigint {
   return text === "" ? 0n : parseAmount(text, "max supply");
 }
 
-/** Decodes a bech32 "qosacc" account address into its 20 bytes. */
+/** Decodes a bech32 "qosacc" account address into its 20 bytes; qsc 9 (not sdk 7) otherwise. */
 export function parseAddress(text: string, what: string): Uint8Array {
   const decoded = bech32Decode(text);
-  if (!decoded.ok || decoded.value.prefix !== ACCOUNT_PREFIX || decoded.value.data.length !== 20) {
+  if (
+    !decoded.ok ||
+    decoded.value.prefix !== ACCOUNT_PREFIX ||
+    decoded.value.data.length !== ADDRESS_BYTES
+  ) {
     throw qscError(
       "invalidAddress",
       `invalid ${what} address "${text}": want bech32 ${ACCOUNT_PREFIX}1… of 20 bytes`,
     );
   }
   return decoded.value.data;
-}
-
-export function addressToBech32(address: Uint8Array): string {
-  return bech32Encode(ACCOUNT_PREFIX, address);
 }
