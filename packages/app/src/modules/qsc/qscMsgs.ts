@@ -119,6 +119,13 @@ export function createQscMsgHandlers(keeper: QscKeeper): MsgHandler[] {
           `symbol ${msg.symbol} is taken: token ${denom} (${existing.symbol}) exists`,
         );
       }
+      const inUse = bank.supply(ctx, denom);
+      if (inUse > 0n) {
+        throw qscError(
+          "duplicateSymbol",
+          `symbol ${msg.symbol} is taken: denom ${denom} already has a supply of ${inUse}`,
+        );
+      }
       const params = keeper.params(ctx);
       if (params.creationMode === qscTypes.CreationMode.CERTIFICATE) {
         verifyQscCertificate(params.rootCa, msg.certificate, {

@@ -132,6 +132,18 @@ describe("MsgCreateToken", () => {
     );
   });
 
+  it("refuses a symbol whose denom already has coins without a token (qsc 3)", () => {
+    const h = createHarness();
+    h.bank.mint(h.ctx(), bob.address, [{ denom: "qsc/star", amount: 5n }]);
+    const e = h.fail(qscTx.MsgCreateTokenSchema, {
+      creator: alice.bech32,
+      symbol: "Star",
+      name: "x",
+      decimals: 1,
+    });
+    expectQsc(e, QSC_ERROR.duplicateSymbol, /denom qsc\/star already has a supply of 5/);
+  });
+
   it.each([
     ["symbol too short", { symbol: "S" }, QSC_ERROR.invalidSymbol],
     ["symbol with a dash", { symbol: "ST-AR" }, QSC_ERROR.invalidSymbol],
