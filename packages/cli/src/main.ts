@@ -6,7 +6,9 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { Command } from "commander";
 import { registerDevnetCommands } from "./commands/devnetCommand.ts";
+import { registerKeysCommands } from "./commands/keysCommand.ts";
 import { registerNodeCommands } from "./commands/nodeCommands.ts";
+import { registerQueryCommands } from "./commands/queryCommands.ts";
 
 const program = new Command();
 program
@@ -17,6 +19,8 @@ program
 
 registerNodeCommands(program, join(homedir(), ".qos"));
 registerDevnetCommands(program);
+registerKeysCommands(program);
+registerQueryCommands(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`Error: ${e instanceof Error ? e.message : String(e)}\n`);
