@@ -6,6 +6,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import { Command } from "commander";
 import { registerDevnetCommands } from "./commands/devnetCommand.ts";
+import { registerGenesisCommands } from "./commands/genesisCommands.ts";
 import { registerKeysCommands } from "./commands/keysCommand.ts";
 import { registerNodeCommands } from "./commands/nodeCommands.ts";
 import { registerQueryCommands } from "./commands/queryCommands.ts";
@@ -19,6 +20,7 @@ program
 
 registerNodeCommands(program, join(homedir(), ".qos"));
 registerDevnetCommands(program);
+registerGenesisCommands(program);
 registerKeysCommands(program);
 registerQueryCommands(program);
 

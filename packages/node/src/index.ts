@@ -1,5 +1,6 @@
 export const PACKAGE = "@qos/node";
 export * from "./abciConvert.ts";
+export * from "./appFactory.ts";
 export * from "./blockExecutor.ts";
 export * from "./blocksync/blockSync.ts";
 export * from "./blocksync/blockSyncMetrics.ts";

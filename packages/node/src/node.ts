@@ -5,21 +5,14 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { toBinary } from "@bufbuild/protobuf";
-import {
-  type Application,
-  createKvStoreApp,
-  createQosApp,
-  type FinalizeBlockResponse,
-} from "@qos/app";
+import type { FinalizeBlockResponse } from "@qos/app";
 import { cryptoBackendInfo, sha256 } from "@qos/crypto";
 import {
   type BlockStore,
   createBlockStore,
   createStateStore,
-  type MultiStore,
   type NodeDb,
   openLastSignState,
-  openMultiStore,
   openNodeDb,
   openWAL,
   type StateStore,
@@ -43,6 +36,7 @@ import {
 import { open as openLmdb } from "lmdb";
 import { collectDefaultMetrics, Registry } from "prom-client";
 import { eventToProto, execTxResultToProto } from "./abciConvert.ts";
+import { createApplication } from "./appFactory.ts";
 import { createBlockExecutor } from "./blockExecutor.ts";
 import { createBlockSync } from "./blocksync/blockSync.ts";
 import { createBlockSyncMetrics } from "./blocksync/blockSyncMetrics.ts";
@@ -598,49 +592,4 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     await closeAll();
     throw e instanceof QosError || e instanceof Error ? e : new Error(String(e));
   }
-}
-
-/**
- * The state machine named by `[app] name`: the QOS application, whose state tree lives in the
- * node's LMDB environment and commits with each block, or the key-value test application.
- */
-function createApplication(
-  config: NodeConfig,
-  genesis: GenesisDoc,
-  db: NodeDb,
-  dataDir: string,
-  logger: Logger,
-): { readonly app: Application; close(): Promise<void> } {
-  const appLogger = logger.child({ module: "app" });
-  if (config.app.name === "kvstore") {
-    const kv = createKvStoreApp({ dir: join(dataDir, "application"), logger: appLogger });
-    return { app: kv, close: () => kv.close() };
-  }
-  let multiStore: MultiStore | null = null as MultiStore | null;
-  const app = createQosApp(
-    {
-      chainId: genesis.chainId,
-      minGasPrices: config.app["minimum-gas-prices"],
-    },
-    {
-      openStore: (storeNames) => {
-        multiStore = openMultiStore({
-          db,
-          storeNames,
-          keepRecent: config.app["pruning-keep-recent"],
-          keepEvery: config.app["pruning-keep-every"],
-          cacheSize: config.app["iavl-cache-size"],
-          initialVersion: genesis.initialHeight,
-        });
-        return multiStore;
-      },
-    },
-  );
-  return {
-    app,
-    async close() {
-      await app.close();
-      multiStore?.close();
-    },
-  };
 }

@@ -125,3 +125,35 @@ export function amountOf(coins: readonly Coin[], denom: string): bigint {
   for (const c of coins) if (c.denom === denom) sum += c.amount;
   return sum;
 }
+
+/**
+ * Parses a coins string as users type it (Cosmos `ParseCoinsNormalized`, integer amounts):
+ * "1000uqos,5qsc/star". Amounts must be positive and denoms may not repeat; the result is
+ * sorted by denom. Throws sdk 10 naming the offending item.
+ */
+export function parseCoins(text: string): Coin[] {
+  const items = text.split(",").map((s) => s.trim());
+  if (text.trim() === "" || items.some((s) => s === ""))
+    throw sdkError(
+      SDK_CODE.invalidCoins,
+      `invalid coins "${text}": expected e.g. "1000uqos,5qsc/star"`,
+    );
+  const seen = new Set<string>();
+  const coins = items.map((item) => {
+    const m = /^(\d+)([a-zA-Z][a-zA-Z0-9/:._-]{2,127})$/.exec(item);
+    if (m === null)
+      throw sdkError(
+        SDK_CODE.invalidCoins,
+        `invalid coin "${item}": expected an amount then a denom, e.g. "1000uqos"`,
+      );
+    const denom = m[2] as string;
+    const amount = parseAmount(m[1] as string, denom);
+    if (amount === 0n)
+      throw sdkError(SDK_CODE.invalidCoins, `invalid coin "${item}": the amount is zero`);
+    if (seen.has(denom))
+      throw sdkError(SDK_CODE.invalidCoins, `invalid coins "${text}": ${denom} appears twice`);
+    seen.add(denom);
+    return { denom, amount };
+  });
+  return addCoins(coins);
+}
