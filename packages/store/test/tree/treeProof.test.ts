@@ -51,14 +51,14 @@ function readVarint(bytes: Uint8Array, off: number): [number, number] {
 }
 
 /**
- * The bytes of NonExistenceProof.key inside CommitmentProof bytes. ICS-23 verifiers check the
+ * The NonExistenceProof.key field inside CommitmentProof bytes. ICS-23 verifiers check the
  * neighbours against the key they are asked about, not this field, so flipping it changes nothing.
  */
 function nonExistKeyBytes(bytes: Uint8Array): [number, number] {
   const [, afterOuterLen] = readVarint(bytes, 1); // tag 0x12, length of NonExistenceProof
   if (bytes[afterOuterLen] !== 0x0a) return [0, 0];
   const [keyLen, keyStart] = readVarint(bytes, afterOuterLen + 1);
-  return [keyStart, keyStart + keyLen];
+  return [afterOuterLen, keyStart + keyLen]; // tag, length and bytes of the field
 }
 
 /** Canonical re-encoding of decoded bytes (protobufjs ignores wire types), or null if undecodable. */
