@@ -249,7 +249,14 @@ export function createTxRunner(opts: TxRunnerOptions, deps: TxRunnerDeps): TxRun
     return { tx, msgs, signers, fee: feeCoins, gasLimit: fee.gasLimit };
   }
 
-  function ante(ctx: TxContext, env: TxEnv, p: Prepared, events: Event[]): bigint {
+  /** `scratchCtx`: a context on the same gas meter over a branch of the ante state that is dropped. */
+  function ante(
+    ctx: TxContext,
+    env: TxEnv,
+    p: Prepared,
+    events: Event[],
+    scratchCtx: () => TxContext,
+  ): bigint {
     const { tx } = p;
     const params = deps.accounts.params(ctx);
     if (tx.body.timeoutHeight > 0n && env.height > tx.body.timeoutHeight) {
@@ -329,8 +336,13 @@ export function createTxRunner(opts: TxRunnerOptions, deps: TxRunnerDeps): TxRun
           `pubkey on account ${addressToBech32(signer)} is not set`,
         );
       }
+      // Simulate verifies no signature, so the sign mode is not consulted there (Cosmos
+      // SigVerificationDecorator); CosmJS simulates with SIGN_MODE_UNSPECIFIED and no signature.
       const single = info.modeInfo?.sum.case === "single" ? info.modeInfo.sum.value : undefined;
-      if (single === undefined || single.mode !== cosmosSigning.SignMode.DIRECT) {
+      if (
+        env.mode !== "simulate" &&
+        (single === undefined || single.mode !== cosmosSigning.SignMode.DIRECT)
+      ) {
         throw sdkError(
           SDK_CODE.unauthorized,
           `signer ${i}: only SIGN_MODE_DIRECT single signatures are supported`,
@@ -386,6 +398,18 @@ export function createTxRunner(opts: TxRunnerOptions, deps: TxRunnerDeps): TxRun
         }
         throw e;
       }
+    } else if (env.mode === "simulate") {
+      // A gas estimate must cover the fee payment the signed tx will make, but clients (CosmJS)
+      // simulate with an empty fee: meter the same reads and writes with a one-unit stand-in
+      // on a branch that is dropped, so the simulated messages see the state unchanged.
+      try {
+        deps.bank.send(scratchCtx(), payer, FEE_COLLECTOR_ADDRESS, [
+          { denom: BASE_DENOM, amount: 1n },
+        ]);
+      } catch (e) {
+        // The payer cannot pay: the signed tx will fail its fee; nothing more to meter.
+        if (!(e instanceof AppError)) throw e;
+      }
     }
     events.push(
       makeEvent("tx", [
@@ -418,7 +442,9 @@ export function createTxRunner(opts: TxRunnerOptions, deps: TxRunnerDeps): TxRun
     const anteEvents: Event[] = [];
     let priority: bigint;
     try {
-      priority = ante(makeCtx(env, meter, anteBranch.store, anteEvents), env, p, anteEvents);
+      priority = ante(makeCtx(env, meter, anteBranch.store, anteEvents), env, p, anteEvents, () =>
+        makeCtx(env, meter, branchSet(anteBranch.store).store, []),
+      );
     } catch (e) {
       return failure(e, gasWanted, meter.consumed, []);
     }
