@@ -388,6 +388,8 @@ export async function startSingleNodeChain(opts: {
   readonly chainId: string;
   readonly moniker?: string;
   readonly extraArgs?: readonly string[];
+  /** Runs on the fresh home after `qos init`, before `qos start` (e.g. `setGenesisAppState`). */
+  readonly prepareHome?: (home: string) => void;
 }): Promise<SingleNodeChain> {
   const dir = makeTempDir(opts.prefix);
   let node: RunningNode | undefined;
@@ -415,6 +417,7 @@ export async function startSingleNodeChain(opts: {
     // A free loopback p2p port too, so parallel nodes never compete for 26656. Written into
     // config.toml: the CLI's override flags do not take a section name with a digit (p2p).
     setConfigValue(dir.path, "p2p", "laddr", `tcp://127.0.0.1:${await freePort()}`);
+    opts.prepareHome?.(dir.path);
     const port = await freePort();
     node = startNode(dir.path, port, [
       "--consensus.timeout_commit",
@@ -986,4 +989,14 @@ export async function broadcastTx(base: string, text: string): Promise<string> {
   });
   if (r.code !== 0) throw new Error(`tx ${text} refused by ${base}: ${r.code} ${r.log}`);
   return r.hash;
+}
+
+// ---- Genesis app_state (the QOS-app e2e tests; usable by any e2e test) --------------------
+
+/** Replaces `app_state` in a home's config/genesis.json (the node must not be running). */
+export function setGenesisAppState(home: string, appState: unknown): void {
+  const path = nodePaths(home).genesis;
+  const doc = JSON.parse(readFileSync(path, "utf8")) as Record<string, unknown>;
+  doc.app_state = appState;
+  writeFileSync(path, `${JSON.stringify(doc, null, 2)}\n`);
 }
