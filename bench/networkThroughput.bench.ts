@@ -111,6 +111,8 @@ async function startNetwork(timeoutCommit: string): Promise<BenchNet> {
       "bench-network",
       "--starting-port",
       String(base),
+      "--app",
+      "kvstore",
     ]);
     const metrics: string[] = [];
     for (let i = 0; i < VALIDATORS; i++) {
@@ -141,7 +143,17 @@ async function startSingle(timeoutCommit: string): Promise<BenchNet> {
   const nodes: RunningNode[] = [];
   const stop = stopper(nodes, dir.remove);
   try {
-    qos(["init", "--home", dir.path, "--chain-id", "bench-single", "--moniker", "bench"]);
+    qos([
+      "init",
+      "--home",
+      dir.path,
+      "--chain-id",
+      "bench-single",
+      "--moniker",
+      "bench",
+      "--app",
+      "kvstore",
+    ]);
     nodes.push(
       startNode(dir.path, await freePort(), [
         "--consensus.timeout_commit",

@@ -120,7 +120,17 @@ async function startBenchNode(timeoutCommit: string, inspectPort?: number): Prom
     }
   };
   try {
-    qos(["init", "--home", dir.path, "--chain-id", "bench-throughput", "--moniker", "bench"]);
+    qos([
+      "init",
+      "--home",
+      dir.path,
+      "--chain-id",
+      "bench-throughput",
+      "--moniker",
+      "bench",
+      "--app",
+      "kvstore",
+    ]);
     const overrides: Record<string, string> = { "consensus.timeout_commit": timeoutCommit };
     if (MEMPOOL_SIZE !== undefined) overrides["mempool.size"] = MEMPOOL_SIZE;
     const config = loadConfig(dir.path, overrides);

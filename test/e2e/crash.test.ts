@@ -106,7 +106,17 @@ describe("crash safety", () => {
     async () => {
       const home = `${dir.path}/node`;
       const chainId = "crash-test";
-      qos(["init", "--home", home, "--chain-id", chainId, "--moniker", "crash"]);
+      qos([
+        "init",
+        "--home",
+        home,
+        "--chain-id",
+        chainId,
+        "--moniker",
+        "crash",
+        "--app",
+        "kvstore",
+      ]);
       setConfigValue(home, "p2p", "laddr", `tcp://127.0.0.1:${await freePort()}`);
       const port = await freePort();
       const prng = createPrng(SEED);
@@ -571,7 +581,17 @@ describe("crash safety", () => {
     // made on purpose: an idle node (no empty blocks) whose WAL ends with #ENDHEIGHT(h) is
     // stopped and that last record is cut off.
     const home = `${dir.path}/endheight`;
-    qos(["init", "--home", home, "--chain-id", "endheight-test", "--moniker", "endheight"]);
+    qos([
+      "init",
+      "--home",
+      home,
+      "--chain-id",
+      "endheight-test",
+      "--moniker",
+      "endheight",
+      "--app",
+      "kvstore",
+    ]);
     setConfigValue(home, "p2p", "laddr", `tcp://127.0.0.1:${await freePort()}`);
     const port = await freePort();
     const args = [...NODE_ARGS, "--consensus.create_empty_blocks", "false"];
@@ -616,7 +636,17 @@ describe("crash safety", () => {
     // A crash after a block is stored but before it is indexed leaves the index behind the
     // block store (the SIGKILL loop above hits this); here the whole index is lost at once.
     const home = `${dir.path}/reindex`;
-    qos(["init", "--home", home, "--chain-id", "reindex-test", "--moniker", "reindex"]);
+    qos([
+      "init",
+      "--home",
+      home,
+      "--chain-id",
+      "reindex-test",
+      "--moniker",
+      "reindex",
+      "--app",
+      "kvstore",
+    ]);
     setConfigValue(home, "p2p", "laddr", `tcp://127.0.0.1:${await freePort()}`);
     const port = await freePort();
     const first = startNode(home, port, NODE_ARGS);

@@ -388,6 +388,8 @@ export async function startSingleNodeChain(opts: {
   readonly chainId: string;
   readonly moniker?: string;
   readonly extraArgs?: readonly string[];
+  /** The application (`qos init --app`; default kvstore, whose txs most e2e tests send). */
+  readonly app?: "qos" | "kvstore";
   /** Runs on the fresh home after `qos init`, before `qos start` (e.g. `setGenesisAppState`). */
   readonly prepareHome?: (home: string) => void;
 }): Promise<SingleNodeChain> {
@@ -413,6 +415,8 @@ export async function startSingleNodeChain(opts: {
       opts.chainId,
       "--moniker",
       opts.moniker ?? "e2e",
+      "--app",
+      opts.app ?? "kvstore",
     ]);
     // A free loopback p2p port too, so parallel nodes never compete for 26656. Written into
     // config.toml: the CLI's override flags do not take a section name with a digit (p2p).
@@ -700,6 +704,8 @@ export interface ClusterOptions {
   readonly start?: readonly number[];
   /** Arguments every start of every node gets (default FAST_CONSENSUS_ARGS). */
   readonly nodeArgs?: readonly string[];
+  /** The application (`qos testnet --app`; default kvstore, whose txs the cluster tests send). */
+  readonly app?: "qos" | "kvstore";
 }
 
 /**
@@ -726,6 +732,8 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
     opts.chainId,
     "--starting-port",
     String(base),
+    "--app",
+    opts.app ?? "kvstore",
   ]);
   const procs: (RunningNode | null)[] = Array.from({ length: total }, () => null);
   const pastOutput: string[] = Array.from({ length: total }, () => "");

@@ -103,6 +103,8 @@ export async function startProxiedCluster(opts: ProxiedClusterOptions): Promise<
     opts.chainId,
     "--starting-port",
     String(base),
+    "--app",
+    "kvstore",
   ]);
   const ids = [...out.matchAll(/^node(\d+)\s+validator\s+id\s+([0-9a-f]{40})/gm)]
     .sort((a, b) => Number(a[1]) - Number(b[1]))

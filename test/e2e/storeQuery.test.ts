@@ -21,7 +21,7 @@ beforeAll(async () => {
   chain = await startSingleNodeChain({
     prefix: "qos-store-query-",
     chainId: "store-query-chain",
-    extraArgs: ["--app.name", "qos"],
+    app: "qos",
   });
   await waitForHeight(chain.rpc, 4n);
 }, 60_000);

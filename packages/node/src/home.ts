@@ -195,6 +195,8 @@ export interface TestnetOptions {
   readonly power?: bigint;
   /** Extra `section.key` config values for every node. */
   readonly config?: Readonly<Record<string, string>>;
+  /** The genesis `app_state` (default `{}`). */
+  readonly appState?: unknown;
 }
 
 export interface TestnetNode {
@@ -250,7 +252,11 @@ export function createTestnet(opts: TestnetOptions): TestnetNode[] {
   }
   const genesis = loadGenesis(join(nodes[0]?.home ?? opts.dir, "config", "genesis.json"));
   if (!genesis.ok) throw genesis.error;
-  const shared: GenesisDoc = { ...genesis.value, validators };
+  const shared: GenesisDoc = {
+    ...genesis.value,
+    validators,
+    ...(opts.appState !== undefined ? { appState: opts.appState } : {}),
+  };
   for (const n of nodes) {
     saveGenesis(join(n.home, "config", "genesis.json"), shared);
     const peers = nodes.filter((p) => p !== n).map((p) => `${p.nodeId}@${host}:${p.p2pPort}`);

@@ -1,6 +1,6 @@
 // Node operator commands: init, start, show-node-id, show-validator, unsafe-reset-all, version.
 
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import {
   ABCI_VERSION,
   COMETBFT_COMPAT_VERSION,
@@ -13,6 +13,7 @@ import {
   P2P_PROTOCOL,
   QOS_VERSION,
   unsafeResetAll,
+  updateConfigFile,
 } from "@qos/node";
 import { BLOCK_PROTOCOL, toBase64, toHex } from "@qos/types";
 import type { Command } from "commander";
@@ -57,13 +58,25 @@ export function registerNodeCommands(program: Command, defaultHome: string): voi
       "chain id of a new genesis (default: test-chain- and 6 random hex digits)",
     )
     .option("--moniker <name>", "a human-readable name for this node", "qos-node")
-    .action((opts: { chainId?: string; moniker: string }, cmd: Command) => {
+    .option(
+      "--app <name>",
+      "the application of a new config.toml: qos, or kvstore (the test app)",
+      "qos",
+    )
+    .action((opts: { chainId?: string; moniker: string; app: string }, cmd: Command) => {
+      if (opts.app !== "qos" && opts.app !== "kvstore")
+        throw new Error(`--app must be qos or kvstore, got ${opts.app}`);
       const home = homeOf(cmd);
       const res = initHome({
         home,
         moniker: opts.moniker,
         ...(opts.chainId !== undefined ? { chainId: opts.chainId } : {}),
       });
+      const configFile = join(home, "config", "config.toml");
+      if (res.created.includes(configFile)) {
+        const set = updateConfigFile(home, { "app.name": opts.app });
+        if (!set.ok) throw set.error;
+      }
       for (const f of res.created) out(`created ${f}`);
       out(`home:              ${home}`);
       out(`chain id:          ${res.chainId}`);
