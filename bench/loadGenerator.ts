@@ -1,5 +1,6 @@
-// Load generator for a running node: C keep-alive HTTP clients in closed loops (broadcast_tx_sync
-// of unique kvstore txs, or `health`), commit times from a websocket NewBlock subscription.
+// Load generator for a running node (or several): C keep-alive HTTP clients in closed loops
+// (broadcast_tx_sync of unique kvstore txs or of a given tx source, or `health`), commit times
+// from a websocket NewBlock subscription.
 
 import { Agent, request } from "node:http";
 import { performance } from "node:perf_hooks";
@@ -60,9 +61,25 @@ export function createKeepAliveRpc(url: string, connections: number): KeepAliveR
   };
 }
 
+/**
+ * Txs to send instead of kvstore ones (e.g. pre-signed app txs). Client c sends `next(c)` in
+ * order, one at a time, and resends the same tx after a "mempool is full" refusal, so txs that
+ * must reach CheckTx in order (account sequences) keep their order when they all belong to c.
+ */
+export interface TxSource {
+  /** Client c's next tx in base64, or undefined when c has no more (it then stops). */
+  next(client: number): string | undefined;
+  /** Size of one tx in bytes (for the summary). */
+  readonly txBytes: number;
+}
+
 export interface TxLoadOptions {
-  /** The node's RPC base URL, e.g. http://127.0.0.1:26657. */
+  /** The node's RPC base URL, e.g. http://127.0.0.1:26657 (its NewBlock events time commits). */
   readonly rpc: string;
+  /** Spread the clients over these RPC URLs (client c → rpcs[c % n]); default [rpc]. */
+  readonly rpcs?: readonly string[];
+  /** Txs to send; default unique kvstore `tag.cc.seq=<32 v>` txs. */
+  readonly txSource?: TxSource;
   readonly connections: number;
   /** Load before the measuring window opens (JIT, mempool and block size settle). */
   readonly warmupMs: number;
@@ -105,6 +122,11 @@ export interface TxLoadResult {
   readonly stallPct: number;
   /** Mean bytes of the block's txs (tx + proto framing) per block in the window. */
   readonly blockTxBytes: number;
+  /** Heights of the counted blocks (after the first of the window, to the last); 0 when none. */
+  readonly fromHeight: number;
+  readonly toHeight: number;
+  /** Clients whose tx source ran dry before the window closed (the figure is then low). */
+  readonly clientsOutOfTxs: number;
 }
 
 /** A gap between broadcast answers at least this long counts as the node being stalled. */
@@ -177,9 +199,12 @@ export async function runTxLoad(opts: TxLoadOptions): Promise<TxLoadResult> {
   const sentAt = new Map<string, number>(); // base64 tx -> performance.now() at send
   const blocks: BlockSeen[] = [];
   const sub = await subscribeNewBlocks(opts.rpc, (b) => blocks.push(b));
-  const rpc = createKeepAliveRpc(opts.rpc, opts.connections);
+  const urls = opts.rpcs ?? [opts.rpc];
+  const rpcs = urls.map((u) => createKeepAliveRpc(u, Math.ceil(opts.connections / urls.length)));
   const value = "v".repeat(32);
-  const txBytes = Buffer.byteLength(`${opts.tag}.00.000000=${value}`);
+  const source = opts.txSource;
+  const txBytes = source?.txBytes ?? Buffer.byteLength(`${opts.tag}.00.000000=${value}`);
+  let clientsOutOfTxs = 0;
 
   const t0 = performance.now();
   const winStart = t0 + opts.warmupMs;
@@ -196,9 +221,22 @@ export async function runTxLoad(opts: TxLoadOptions): Promise<TxLoadResult> {
   const client = async (c: number): Promise<void> => {
     let seq = 0;
     const prefix = `${opts.tag}.${String(c).padStart(2, "0")}.`;
+    const rpc = rpcs[c % rpcs.length] as KeepAliveRpc;
+    let retry: string | undefined;
     while (!stopping) {
-      const tx = `${prefix}${String(seq++).padStart(6, "0")}=${value}`;
-      const b64 = Buffer.from(tx, "utf8").toString("base64");
+      let b64: string;
+      if (source === undefined) {
+        b64 = Buffer.from(`${prefix}${String(seq).padStart(6, "0")}=${value}`).toString("base64");
+      } else {
+        const next = retry ?? source.next(c);
+        retry = undefined;
+        if (next === undefined) {
+          if (performance.now() < winEnd) clientsOutOfTxs++;
+          return;
+        }
+        b64 = next;
+      }
+      seq++;
       const body = `{"jsonrpc":"2.0","id":${seq},"method":"broadcast_tx_sync","params":{"tx":"${b64}"}}`;
       const sent = performance.now();
       sentAt.set(b64, sent);
@@ -225,6 +263,7 @@ export async function runTxLoad(opts: TxLoadOptions): Promise<TxLoadResult> {
       }
       if (reason !== null) {
         sentAt.delete(b64);
+        if (source !== undefined && reason.includes("mempool is full")) retry = b64;
         await new Promise((r) => setTimeout(r, backoff));
       }
     }
@@ -241,7 +280,7 @@ export async function runTxLoad(opts: TxLoadOptions): Promise<TxLoadResult> {
     await new Promise((r) => setTimeout(r, 20));
   }
   sub.close();
-  rpc.close();
+  for (const r of rpcs) r.close();
 
   for (const b of blocks) {
     for (const tx of b.txs) {
@@ -267,7 +306,7 @@ export async function runTxLoad(opts: TxLoadOptions): Promise<TxLoadResult> {
     for (const tx of b.txs) {
       const l = commitLatency.get(tx);
       if (l !== undefined) latencies.push(l);
-      const n = (tx.length * 3) / 4; // base64 length -> bytes (our txs need no padding slack)
+      const n = Buffer.byteLength(tx, "base64");
       txByteSum += 1 + (n < 128 ? 1 : 2) + n;
     }
   }
@@ -310,6 +349,9 @@ export async function runTxLoad(opts: TxLoadOptions): Promise<TxLoadResult> {
     blockTxBytes: counted.length > 0 ? txByteSum / counted.length : 0,
     stallMsPerBlock: counted.length > 0 ? stallMs / counted.length : Number.NaN,
     stallPct: (100 * stallMs) / opts.durationMs,
+    fromHeight: counted[0]?.height ?? 0,
+    toHeight: last?.height ?? 0,
+    clientsOutOfTxs,
   };
 }
 
