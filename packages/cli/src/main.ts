@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// The `qos` command: node operation (init, start, keys of the node) for now; client
-// commands (keys, tx, query) and `testnet` join as their issues land.
+// The `qos` command: node operation (init, start, genesis, devnet) and the client commands
+// (keys, query, tx); `testnet` joins when its issue lands.
 
 import { homedir } from "node:os";
 import { join } from "node:path";
@@ -10,6 +10,7 @@ import { registerGenesisCommands } from "./commands/genesisCommands.ts";
 import { registerKeysCommands } from "./commands/keysCommand.ts";
 import { registerNodeCommands } from "./commands/nodeCommands.ts";
 import { registerQueryCommands } from "./commands/queryCommands.ts";
+import { registerTxCommands } from "./commands/txCommands.ts";
 
 const program = new Command();
 program
@@ -23,6 +24,7 @@ registerDevnetCommands(program);
 registerGenesisCommands(program);
 registerKeysCommands(program);
 registerQueryCommands(program);
+registerTxCommands(program);
 
 program.parseAsync(process.argv).catch((e: unknown) => {
   process.stderr.write(`Error: ${e instanceof Error ? e.message : String(e)}\n`);

@@ -1,7 +1,7 @@
 // The client side of a node's CometBFT JSON-RPC (HTTP POST): the few methods the client
 // commands need, with errors a user can act on (unreachable node, JSON-RPC error, bad reply).
 
-import { QosError } from "@qos/types";
+import { type ExecTxResult, execTxResultFromJson, fromHex, QosError, toBase64 } from "@qos/types";
 
 export const RPC_CLIENT_ERROR = {
   unreachable: "rpc_unreachable",
@@ -33,6 +33,24 @@ export interface BroadcastResult {
   readonly hash: string;
 }
 
+/** broadcast_tx_commit's reply: CheckTx, and FinalizeBlock's result when it was included. */
+export interface CommitResult {
+  readonly hash: string;
+  readonly height: bigint;
+  readonly checkTx: ExecTxResult;
+  /** Undefined when CheckTx refused the tx (it was never included). */
+  readonly txResult: ExecTxResult | undefined;
+}
+
+/** The `tx` method's reply: a committed tx, its bytes and FinalizeBlock result. */
+export interface IndexedTxReply {
+  readonly hash: string;
+  readonly height: bigint;
+  readonly index: number;
+  readonly tx: Uint8Array;
+  readonly txResult: ExecTxResult;
+}
+
 export interface NodeRpc {
   readonly url: string;
   call(method: string, params: Record<string, unknown>): Promise<unknown>;
@@ -42,6 +60,11 @@ export interface NodeRpc {
     opts?: { height?: bigint; prove?: boolean },
   ): Promise<AbciQueryResult>;
   broadcastTxSync(tx: Uint8Array): Promise<BroadcastResult>;
+  /** broadcast_tx_async: only the mempool's own refusals are reported (code 0 otherwise). */
+  broadcastTxAsync(tx: Uint8Array): Promise<BroadcastResult>;
+  broadcastTxCommit(tx: Uint8Array): Promise<CommitResult>;
+  /** `tx` by hash (hex); undefined while the node has not indexed it. */
+  getTx(hash: string): Promise<IndexedTxReply | undefined>;
   /** The chain id and latest height from /status. */
   status(): Promise<{ readonly chainId: string; readonly latestHeight: bigint }>;
 }
@@ -74,6 +97,19 @@ function b64(obj: unknown, name: string): Uint8Array {
   if (v === undefined || v === null || v === "") return new Uint8Array();
   if (typeof v !== "string") throw bad(`reply field ${name} is not base64`);
   return new Uint8Array(Buffer.from(v, "base64"));
+}
+
+function execResult(obj: unknown, name: string): ExecTxResult {
+  const r = execTxResultFromJson(field(obj, name) ?? {}, name);
+  if (!r.ok) throw bad(r.error.message);
+  return r.value;
+}
+
+function hashBytes(hash: string): Uint8Array {
+  const bytes = /^[0-9a-fA-F]{64}$/.test(hash) ? fromHex(hash) : null;
+  if (bytes === null)
+    throw new QosError("cli_usage", `a tx hash is 64 hex characters, got "${hash}"`);
+  return bytes;
 }
 
 export function createNodeRpc(node: string): NodeRpc {
@@ -149,6 +185,46 @@ export function createNodeRpc(node: string): NodeRpc {
         codespace: str(r, "codespace", ""),
         log: str(r, "log", ""),
         hash: str(r, "hash"),
+      };
+    },
+    async broadcastTxAsync(tx) {
+      const r = await call("broadcast_tx_async", { tx: Buffer.from(tx).toString("base64") });
+      return {
+        code: Number(field(r, "code") ?? 0),
+        codespace: str(r, "codespace", ""),
+        log: str(r, "log", ""),
+        hash: str(r, "hash"),
+      };
+    },
+    async broadcastTxCommit(tx) {
+      const r = await call("broadcast_tx_commit", { tx: Buffer.from(tx).toString("base64") });
+      const checkTx = execResult(r, "check_tx");
+      return {
+        hash: str(r, "hash"),
+        height: BigInt(str(r, "height", "0")),
+        checkTx,
+        txResult: checkTx.code === 0 ? execResult(r, "tx_result") : undefined,
+      };
+    },
+    async getTx(hash) {
+      let r: unknown;
+      try {
+        r = await call("tx", { hash: toBase64(hashBytes(hash)) });
+      } catch (e) {
+        if (
+          e instanceof QosError &&
+          e.code === RPC_CLIENT_ERROR.rpcError &&
+          /not found/.test(e.message)
+        )
+          return undefined;
+        throw e;
+      }
+      return {
+        hash: str(r, "hash"),
+        height: BigInt(str(r, "height")),
+        index: Number(field(r, "index") ?? 0),
+        tx: b64(r, "tx"),
+        txResult: execResult(r, "tx_result"),
       };
     },
     async status() {

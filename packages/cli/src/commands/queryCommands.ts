@@ -1,11 +1,36 @@
-// `qos query …`: reads from a node over its RPC. `query store` reads one raw key of a
-// module store and, with --prove, checks the ICS-23 proof locally against a verified header.
+// `qos query …`: reads from a node over its RPC. `query store` reads one raw key of a module
+// store; auth, bank, qsc and tx queries decode the app's protobuf answers. With --prove, the
+// ICS-23 proof is checked locally against a verified header.
 
-import { verifyStoreProof } from "@qos/crypto";
-import { fromHex, QosError, toHex } from "@qos/types";
+import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
+import {
+  cosmosAuthQuery,
+  cosmosBankQuery,
+  fromHex,
+  QosError,
+  qosBankQuery,
+  qscQuery,
+  toHex,
+} from "@qos/types";
 import type { Command } from "commander";
+import { txResponseToJson } from "../client/broadcaster.ts";
+import {
+  type QueryAnswer,
+  queryAccount,
+  queryAllBalances,
+  queryAllowance,
+  queryAllowances,
+  queryBalance,
+  queryFrozen,
+  queryQscParams,
+  queryToken,
+  queryTokens,
+} from "../client/chainQueries.ts";
+import { openClientKeyring, resolveAddress } from "../client/clientKeyring.ts";
 import { createNodeRpc, type NodeRpc } from "../client/nodeRpc.ts";
-import { fetchVerifiedHeader, waitForHeight } from "../client/verifiedHeader.ts";
+import { checkOutputFormat, printValue } from "../client/outputFormat.ts";
+import { checkStoreProof } from "../client/storeProof.ts";
+import { messageToJson, txFromBytes, txToJson } from "../client/txBuilder.ts";
 
 export const DEFAULT_NODE = "tcp://127.0.0.1:26657";
 
@@ -47,7 +72,210 @@ export function registerQueryCommands(program: Command): Command {
       printStoreResult(result, opts.output);
     });
 
+  registerAppQueries(query);
   return query;
+}
+
+interface AppQueryFlags {
+  node: string;
+  output: string;
+  height?: string;
+  prove: boolean;
+  keyringBackend: string;
+}
+
+function withQueryFlags(cmd: Command, provable: boolean): Command {
+  cmd
+    .option("--node <url>", "the node's RPC address", DEFAULT_NODE)
+    .option("--height <h>", "read the state at this height (default: latest)")
+    .option("-o, --output <format>", "json or text", "text")
+    .option("--keyring-backend <backend>", "resolve key names in this keyring", "file");
+  if (provable)
+    cmd.option(
+      "--prove",
+      "check the answer's ICS-23 proof against a header signed by +2/3 of the validators",
+      false,
+    );
+  return cmd;
+}
+
+/** Reads the flags, resolves key names, runs `run` and prints its answer. */
+function queryAction<Desc extends DescMessage>(
+  schema: Desc,
+  run: (
+    rpc: NodeRpc,
+    o: { height?: bigint; prove: boolean },
+    address: (nameOrAddress: string, what: string) => string,
+    args: readonly (string | undefined)[],
+    flags: Record<string, unknown>,
+  ) => Promise<QueryAnswer<MessageShape<Desc>>>,
+) {
+  return async (...all: unknown[]) => {
+    const cmd = all[all.length - 1] as Command;
+    const args = all.slice(0, -2) as (string | undefined)[];
+    const flags = cmd.opts<AppQueryFlags>();
+    const output = checkOutputFormat(flags.output);
+    const height = parseHeight(flags.height);
+    const home = cmd.optsWithGlobals<{ home: string }>().home;
+    const address = (text: string, what: string) =>
+      resolveAddress(openClientKeyring(flags, home), text, what);
+    const a = await run(
+      createNodeRpc(flags.node),
+      { ...(height !== 0n ? { height } : {}), prove: flags.prove === true },
+      address,
+      args,
+      flags as unknown as Record<string, unknown>,
+    );
+    const json = messageToJson(schema, a.response) as Record<string, unknown>;
+    printValue(
+      a.proof === undefined
+        ? json
+        : {
+            ...json,
+            proof: {
+              verified: true,
+              height: String(a.height),
+              header_height: String(a.proof.headerHeight),
+              app_hash: toHex(a.proof.appHash),
+              ops: a.proof.ops,
+            },
+          },
+      output,
+    );
+  };
+}
+
+function arg(args: readonly (string | undefined)[], i: number): string {
+  return args[i] as string;
+}
+
+function registerAppQueries(query: Command): void {
+  const auth = query.command("auth").description("accounts");
+  withQueryFlags(
+    auth
+      .command("account")
+      .argument("<address>", "address or key name")
+      .description("an account: number, sequence, public key"),
+    true,
+  ).action(
+    queryAction(cosmosAuthQuery.QueryAccountResponseSchema, (rpc, o, address, args) =>
+      queryAccount(rpc, address(arg(args, 0), "address"), o),
+    ),
+  );
+
+  const bank = query.command("bank").description("balances and allowances");
+  withQueryFlags(
+    bank
+      .command("balances")
+      .argument("<address>", "address or key name")
+      .option("--denom <denom>", "only this denom (provable)")
+      .description("an account's balances"),
+    true,
+  ).action(async (...all: unknown[]) => {
+    const flags = (all[all.length - 1] as Command).opts<{ denom?: string }>();
+    const action =
+      flags.denom === undefined
+        ? queryAction(cosmosBankQuery.QueryAllBalancesResponseSchema, (rpc, o, address, args) =>
+            queryAllBalances(rpc, address(arg(args, 0), "address"), o),
+          )
+        : queryAction(cosmosBankQuery.QueryBalanceResponseSchema, (rpc, o, address, args) =>
+            queryBalance(rpc, address(arg(args, 0), "address"), flags.denom as string, o),
+          );
+    await action(...all);
+  });
+  withQueryFlags(
+    bank
+      .command("allowance")
+      .argument("<owner>", "address or key name")
+      .argument("<spender>", "address or key name")
+      .argument("[denom]", "one denom (provable); default: every allowance to SPENDER")
+      .description("what SPENDER may move of OWNER's coins"),
+    true,
+  ).action(async (...all: unknown[]) => {
+    const denom = all[2] as string | undefined;
+    const action =
+      denom === undefined
+        ? queryAction(qosBankQuery.QueryAllowancesResponseSchema, (rpc, o, address, args) =>
+            queryAllowances(
+              rpc,
+              address(arg(args, 0), "owner"),
+              address(arg(args, 1), "spender"),
+              o,
+            ),
+          )
+        : queryAction(qosBankQuery.QueryAllowanceResponseSchema, (rpc, o, address, args) =>
+            queryAllowance(
+              rpc,
+              address(arg(args, 0), "owner"),
+              address(arg(args, 1), "spender"),
+              denom,
+              o,
+            ),
+          );
+    await action(...all);
+  });
+
+  const qsc = query.command("qsc").description("QSC tokens");
+  withQueryFlags(
+    qsc
+      .command("token")
+      .argument("<denom_or_symbol>", "qsc/star or STAR")
+      .description("a token: metadata, issuer, max supply, paused, supply"),
+    true,
+  ).action(
+    queryAction(qscQuery.QueryTokenResponseSchema, (rpc, o, _address, args) =>
+      queryToken(rpc, arg(args, 0), o),
+    ),
+  );
+  withQueryFlags(qsc.command("tokens").description("every token"), false).action(
+    queryAction(qscQuery.QueryTokensResponseSchema, (rpc, o) => queryTokens(rpc, o)),
+  );
+  withQueryFlags(
+    qsc
+      .command("frozen")
+      .argument("<denom>", "qsc/star or STAR")
+      .argument("<holder>", "address or key name")
+      .description("the frozen amount of HOLDER's tokens"),
+    true,
+  ).action(
+    queryAction(qscQuery.QueryFrozenResponseSchema, (rpc, o, address, args) =>
+      queryFrozen(rpc, arg(args, 0), address(arg(args, 1), "holder"), o),
+    ),
+  );
+  withQueryFlags(qsc.command("params").description("creation mode, fee, root CA"), false).action(
+    queryAction(qscQuery.QueryParamsResponseSchema, (rpc, o) => queryQscParams(rpc, o)),
+  );
+
+  query
+    .command("tx")
+    .argument("<hash>", "the tx hash (hex)")
+    .description("a committed tx: its messages, signers, result code, log and events")
+    .option("--node <url>", "the node's RPC address", DEFAULT_NODE)
+    .option("-o, --output <format>", "json or text", "text")
+    .action(async (hash: string, flags: { node: string; output: string }) => {
+      const output = checkOutputFormat(flags.output);
+      const t = await createNodeRpc(flags.node).getTx(hash.replace(/^0x/, ""));
+      if (t === undefined)
+        throw new QosError("tx_not_found", `tx ${hash} not found (not committed, or not indexed)`);
+      const r = t.txResult;
+      printValue(
+        txResponseToJson(
+          {
+            txhash: t.hash,
+            height: t.height,
+            code: r.code,
+            codespace: r.codespace,
+            rawLog: r.log,
+            data: r.data,
+            gasWanted: r.gasWanted,
+            gasUsed: r.gasUsed,
+            events: r.events,
+          },
+          { index: t.index, tx: txToJson(txFromBytes(t.tx)) },
+        ),
+        output,
+      );
+    });
 }
 
 export interface StoreQueryResult {
@@ -92,28 +320,14 @@ export async function queryStore(
   const value = r.value.length > 0 ? r.value : undefined;
   const base = { store: opts.store, key, height: r.height, value };
   if (!opts.prove) return base;
-  if (r.proofOps.length === 0) throw new QosError("proof_missing", "the node returned no proof");
-  // The state after block H is committed to by the app hash in header H+1.
-  const headerHeight = r.height + 1n;
-  const { chainId } = await rpc.status();
-  await waitForHeight(rpc, headerHeight);
-  const header = await fetchVerifiedHeader(rpc, chainId, headerHeight);
-  const verdict = verifyStoreProof({
-    appHash: header.appHash,
+  const proof = await checkStoreProof(rpc, {
     storeName: opts.store,
     key,
     value,
     proofOps: r.proofOps,
+    height: r.height,
   });
-  if (!verdict.ok)
-    throw new QosError(
-      "proof_invalid",
-      `the proof does not verify against the app hash of header ${headerHeight}: ${verdict.message}`,
-    );
-  return {
-    ...base,
-    proof: { headerHeight, appHash: header.appHash, ops: r.proofOps.map((o) => o.type) },
-  };
+  return { ...base, proof };
 }
 
 function printStoreResult(r: StoreQueryResult, output: string): void {
