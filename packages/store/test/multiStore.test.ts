@@ -389,7 +389,8 @@ describe("snapshots", () => {
     expect(db2.writeBlock((b) => ms2.commit(b)).version).toBe(target + 1n);
     // damage is detected: a flipped byte fails a checksum, a wrong expected hash is refused
     const bad = joined.slice();
-    bad[Math.floor(bad.length / 2)] ^= 1;
+    const mid = Math.floor(bad.length / 2);
+    bad[mid] = (bad[mid] as number) ^ 1;
     const db3 = openNodeDb({ path: tempDir() });
     await expect(importSnapshot({ db: db3, storeNames: ["a", "b", "c"] }, [bad])).rejects.toThrow(
       QosError,

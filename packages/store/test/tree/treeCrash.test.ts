@@ -87,7 +87,8 @@ describe("state tree crash safety", () => {
     const modelAt = (v: bigint): Model[] => {
       while (BigInt(models.length) <= v) {
         const next = (models[models.length - 1] as Model[]).map((m) => new Map(m));
-        for (const [name, key, value] of opsFor(BigInt(models.length))) {
+        const ops = opsFor(BigInt(models.length)) as [string, Uint8Array, Uint8Array | null][];
+        for (const [name, key, value] of ops) {
           const m = next[STORES.indexOf(name)] as Model;
           if (value === null) m.delete(toHex(key));
           else modelSet(m, key, value);

@@ -81,7 +81,7 @@ function flipByte(
     const bad = bytes.slice();
     const at = int(bad.length);
     if (at >= skip[0] && at < skip[1]) continue;
-    bad[at] ^= 1 << int(8);
+    bad[at] = (bad[at] as number) ^ (1 << int(8));
     const c = canonical(bad);
     if (c === null || c !== original) return bad;
   }
@@ -195,7 +195,8 @@ describe("ICS-23 proofs", () => {
         // a present key: flip a byte; an absent one: claim absence of a neighbour (present)
         const neighbour = iavl.nonexist?.left?.key ?? iavl.nonexist?.right?.key;
         const other = expected === undefined ? (neighbour as Uint8Array) : key.slice();
-        if (expected !== undefined) other[int(other.length)] ^= 1 + int(255);
+        const at = int(other.length);
+        if (expected !== undefined) other[at] = (other[at] as number) ^ (1 + int(255));
         accepted = verify(iavl, root, other, expected);
       } else if (kind === 2) {
         accepted = verify(
@@ -206,7 +207,8 @@ describe("ICS-23 proofs", () => {
         );
       } else if (kind === 3) {
         const badRoot = root.slice();
-        badRoot[int(32)] ^= 1 << int(8);
+        const at = int(32);
+        badRoot[at] = (badRoot[at] as number) ^ (1 << int(8));
         accepted = verify(iavl, badRoot, key, expected);
       } else {
         const p = decode(flipByte(simpleBytes, [0, 0], int));
