@@ -1,18 +1,44 @@
 // Account addresses: 20 raw bytes (ripemd160(sha256(secp256k1 pubkey)), Cosmos style), bech32
 // `qosacc…` on the wire; module account addresses are sha256(name)[0:20] like Cosmos'.
+// Conversions are memoised: a tx converts the same few addresses many times.
 
 import { bech32Decode, bech32Encode, sha256 } from "@qos/crypto";
+import { bytesKey } from "./branchStore.ts";
 import { SDK_CODE, sdkError } from "./sdkErrors.ts";
 
 export const ACCOUNT_PREFIX = "qosacc";
 export const ADDRESS_BYTES = 20;
 
-export function addressToBech32(addr: Uint8Array): string {
-  return bech32Encode(ACCOUNT_PREFIX, addr);
+// Both directions are pure functions of their input, so a cached answer is the computed one.
+// Bounded: emptied when full (the working set of a block is far smaller).
+const MEMO_ENTRIES = 50_000;
+const toBech32Memo = new Map<string, string>();
+const toBytesMemo = new Map<string, Uint8Array>();
+
+function remember<V>(memo: Map<string, V>, key: string, value: V): void {
+  if (memo.size >= MEMO_ENTRIES) memo.clear();
+  memo.set(key, value);
 }
 
-/** Decodes a `qosacc…` address; sdk 7 invalid address (naming `what`) otherwise. */
+export function addressToBech32(addr: Uint8Array): string {
+  const k = bytesKey(addr);
+  const hit = toBech32Memo.get(k);
+  if (hit !== undefined) return hit;
+  const text = bech32Encode(ACCOUNT_PREFIX, addr);
+  remember(toBech32Memo, k, text);
+  return text;
+}
+
+/** Decodes a `qosacc…` address; sdk 7 invalid address (naming `what`) otherwise. A fresh copy each call. */
 export function bech32ToAddress(text: string, what = "address"): Uint8Array {
+  const hit = toBytesMemo.get(text);
+  if (hit !== undefined) return hit.slice();
+  const addr = decodeAddress(text, what);
+  remember(toBytesMemo, text, addr.slice());
+  return addr;
+}
+
+function decodeAddress(text: string, what: string): Uint8Array {
   if (text.length === 0) throw sdkError(SDK_CODE.invalidAddress, `empty ${what}`);
   const r = bech32Decode(text);
   if (!r.ok) throw sdkError(SDK_CODE.invalidAddress, `invalid ${what} ${text}: ${r.error.message}`);

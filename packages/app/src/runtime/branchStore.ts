@@ -21,6 +21,8 @@ interface Slot {
 
 /** Bytes as a string of char codes 0–255: string order is byte order. */
 export function bytesKey(b: Uint8Array): string {
+  // One call for the usual short key (no subarray view to allocate); chunks keep the argument count bounded.
+  if (b.length <= 4096) return String.fromCharCode.apply(null, b as unknown as number[]);
   let s = "";
   for (let i = 0; i < b.length; i += 4096) {
     s += String.fromCharCode.apply(null, b.subarray(i, i + 4096) as unknown as number[]);
