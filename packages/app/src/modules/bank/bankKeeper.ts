@@ -70,8 +70,22 @@ export const DEFAULT_BANK_PARAMS: BankParams = { maxTransferItems: 500 };
 const enc = new TextEncoder();
 const dec = new TextDecoder();
 
+/**
+ * UTF-8 of a short string. Denoms and decimal amounts are ASCII, whose UTF-8 is the char codes:
+ * copied in a loop, as a TextEncoder call costs more than the copy for a few bytes.
+ */
+function utf8(s: string): Uint8Array {
+  const out = new Uint8Array(s.length);
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 0x7f) return enc.encode(s);
+    out[i] = c;
+  }
+  return out;
+}
+
 export function supplyKey(denom: string): Uint8Array {
-  return concatBytes(Uint8Array.of(SUPPLY_PREFIX), enc.encode(denom));
+  return concatBytes(Uint8Array.of(SUPPLY_PREFIX), utf8(denom));
 }
 
 export function balancePrefix(addr: Uint8Array): Uint8Array {
@@ -79,7 +93,7 @@ export function balancePrefix(addr: Uint8Array): Uint8Array {
 }
 
 export function balanceKey(addr: Uint8Array, denom: string): Uint8Array {
-  return concatBytes(balancePrefix(addr), enc.encode(denom));
+  return concatBytes(balancePrefix(addr), utf8(denom));
 }
 
 export function allowancePrefix(owner: Uint8Array): Uint8Array {
@@ -87,16 +101,11 @@ export function allowancePrefix(owner: Uint8Array): Uint8Array {
 }
 
 export function allowanceKey(owner: Uint8Array, spender: Uint8Array, denom: string): Uint8Array {
-  return concatBytes(
-    allowancePrefix(owner),
-    Uint8Array.of(spender.length),
-    spender,
-    enc.encode(denom),
-  );
+  return concatBytes(allowancePrefix(owner), Uint8Array.of(spender.length), spender, utf8(denom));
 }
 
 export function encodeAmount(n: bigint): Uint8Array {
-  return enc.encode(n.toString());
+  return utf8(n.toString());
 }
 
 export function decodeAmount(v: Uint8Array | undefined): bigint {
