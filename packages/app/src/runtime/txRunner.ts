@@ -265,7 +265,7 @@ export function createTxRunner(opts: TxRunnerOptions, deps: TxRunnerDeps): TxRun
         `block height: ${env.height}, timeout height: ${tx.body.timeoutHeight}: tx timeout height`,
       );
     }
-    const memoBytes = utf8Encode(tx.body.memo).length;
+    const memoBytes = tx.body.memo === "" ? 0 : utf8Encode(tx.body.memo).length;
     if (BigInt(memoBytes) > params.maxMemoCharacters) {
       throw sdkError(
         SDK_CODE.memoTooLarge,
