@@ -231,7 +231,13 @@ async function confirm(tx: unknown, input: TerminalInput): Promise<void> {
   } catch {
     throw usage("no confirmation on stdin: answer y, or pass --yes to skip the question");
   }
-  if (!/^y(es)?$/i.test(answer.trim())) throw new QosError("tx_canceled", "canceled transaction");
+  if (/^y(es)?$/i.test(answer.trim())) return;
+  throw new QosError(
+    "tx_canceled",
+    input.interactive || answer.trim() !== ""
+      ? "canceled transaction"
+      : "canceled transaction: no answer on stdin (answer y, or pass --yes to skip the question)",
+  );
 }
 
 /** Exits 1 (after printing) when the node refused or the tx failed. */
