@@ -1,6 +1,7 @@
-// ICS-23 proofs of the state tree checked by @confio/ics23 0.6.8: random existence and
-// non-existence proofs at random retained versions, against the store root (iavlSpec) and,
-// through the ics23:simple op, the app hash (tendermintSpec); every mutated proof is rejected.
+// ICS-23 proofs of the state tree checked by @confio/ics23 0.6.8 and by our own verifier
+// (@qos/crypto verifyStoreProof): random existence and non-existence proofs at random retained
+// versions, against the store root (iavlSpec) and, through the ics23:simple op, the app hash
+// (tendermintSpec); every mutated proof is rejected by both.
 // PROOF_COUNT (default 10,000) sets the number; `PROOF_COUNT=100000` is the full acceptance run.
 
 import {
@@ -11,6 +12,7 @@ import {
   verifyMembership,
   verifyNonMembership,
 } from "@confio/ics23";
+import { verifyStoreProof } from "@qos/crypto";
 import { equalBytes, toHex, utf8Encode } from "@qos/types";
 import fc from "fast-check";
 import { describe, expect, test } from "vitest";
@@ -100,7 +102,7 @@ function prng(seed: number): () => number {
 }
 
 describe("ICS-23 proofs", () => {
-  test(`${PROOF_COUNT} random proofs accepted by @confio/ics23; mutated ones rejected`, async () => {
+  test(`${PROOF_COUNT} random proofs accepted by @confio/ics23 and ours; mutated ones rejected by both`, async () => {
     const random = prng(0x1c523);
     const int = (n: number) => Math.floor(random() * n);
     const randomKey = () => Uint8Array.from({ length: 1 + int(6) }, () => int(256));
@@ -170,8 +172,28 @@ describe("ICS-23 proofs", () => {
             ? verifyNonMembership(p, iavlSpec, r, k)
             : verifyMembership(p, iavlSpec, r, k, v),
         );
+      /** Our verifier: both ops, from (key, value) to the app hash. */
+      const ours = (
+        iavlData: Uint8Array,
+        simpleData: Uint8Array,
+        appHash: Uint8Array,
+        k: Uint8Array,
+        v: Uint8Array | undefined,
+      ) =>
+        verifyStoreProof({
+          appHash,
+          storeName: store,
+          key: k,
+          value: v,
+          proofOps: [
+            { type: "ics23:iavl", key: k, data: iavlData },
+            { type: "ics23:simple", key: utf8Encode(store), data: simpleData },
+          ],
+        }).ok;
       if (!verify(iavl, root, key, expected))
         throw new Error(`proof ${i} rejected (${toHex(key)} at ${version})`);
+      if (!ours(iavlBytes, simpleBytes, view.appHash, key, expected))
+        throw new Error(`proof ${i} rejected by our verifier (${toHex(key)} at ${version})`);
       if (expected === undefined) absent++;
       else exist++;
       expect(
@@ -181,9 +203,10 @@ describe("ICS-23 proofs", () => {
         equalBytes(calculateExistenceRoot(simple.exist as ics23.IExistenceProof), view.appHash),
       ).toBe(true);
 
-      // one mutation per proof, each must be rejected
+      // one mutation per proof, each must be rejected by both verifiers
       const kind = i % 5;
       let accepted: boolean;
+      let oursAccepted: boolean;
       if (kind === 0) {
         const bad = flipByte(
           iavlBytes,
@@ -191,6 +214,7 @@ describe("ICS-23 proofs", () => {
           int,
         );
         accepted = verify(decode(bad), root, key, expected);
+        oursAccepted = ours(bad, simpleBytes, view.appHash, key, expected);
       } else if (kind === 1) {
         // a present key: flip a byte; an absent one: claim absence of a neighbour (present)
         const neighbour = iavl.nonexist?.left?.key ?? iavl.nonexist?.right?.key;
@@ -198,24 +222,29 @@ describe("ICS-23 proofs", () => {
         const at = int(other.length);
         if (expected !== undefined) other[at] = (other[at] as number) ^ (1 + int(255));
         accepted = verify(iavl, root, other, expected);
+        oursAccepted = ours(iavlBytes, simpleBytes, view.appHash, other, expected);
       } else if (kind === 2) {
-        accepted = verify(
-          iavl,
-          root,
-          key,
-          expected === undefined ? enc("x") : Uint8Array.of(...expected, 1),
-        );
+        const wrong = expected === undefined ? enc("x") : Uint8Array.of(...expected, 1);
+        accepted = verify(iavl, root, key, wrong);
+        oursAccepted = ours(iavlBytes, simpleBytes, view.appHash, key, wrong);
       } else if (kind === 3) {
         const badRoot = root.slice();
         const at = int(32);
         badRoot[at] = (badRoot[at] as number) ^ (1 << int(8));
         accepted = verify(iavl, badRoot, key, expected);
+        const badAppHash = view.appHash.slice();
+        badAppHash[at] = (badAppHash[at] as number) ^ (1 << int(8));
+        oursAccepted = ours(iavlBytes, simpleBytes, badAppHash, key, expected);
       } else {
-        const p = decode(flipByte(simpleBytes, [0, 0], int));
+        const bad = flipByte(simpleBytes, [0, 0], int);
+        const p = decode(bad);
         accepted =
           p !== null &&
           safe(() => verifyMembership(p, tendermintSpec, view.appHash, utf8Encode(store), root));
+        oursAccepted = ours(iavlBytes, bad, view.appHash, key, expected);
       }
+      if (oursAccepted)
+        throw new Error(`mutated proof accepted by our verifier: proof ${i}, mutation ${kind}`);
       if (accepted) throw new Error(`mutated proof accepted: proof ${i}, mutation ${kind}`);
       rejected++;
     }
