@@ -6,6 +6,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { performance } from "node:perf_hooks";
+import { updateConfigFile } from "@qos/node";
 import { afterAll, bench, describe } from "vitest";
 import {
   freePort,
@@ -47,7 +48,7 @@ const WARMUP_MS = envNumber("BENCH_WARMUP_S", 4) * 1000;
 const CONNECTIONS = Math.max(1, Math.round(envNumber("BENCH_CONNECTIONS", 16)));
 const ACCOUNTS = Math.max(1, Math.round(envNumber("BENCH_QOS_ACCOUNTS", 1000)));
 /** Sizes the pre-signed load: enough txs for this many sends/s over warm-up + window. */
-const MAX_RATE = envNumber("BENCH_QOS_MAX_RATE", 5000);
+const MAX_RATE = envNumber("BENCH_QOS_MAX_RATE", 3000);
 const TIMEOUT_COMMIT = process.env.BENCH_QOS_TIMEOUT_COMMIT ?? "1s";
 const NETWORK = (process.env.BENCH_QOS_NETWORK ?? "1") !== "0";
 const PROFILE_MS = envNumber("BENCH_QOS_PROFILE_S", 10) * 1000;
@@ -63,15 +64,20 @@ function log(line: string): void {
   console.log(`[qos app bench] ${line}`);
 }
 
-/** Node flags every run shares: the QOS app (no fee floor), the timeout, the mempool size. */
+/** Node flags every run shares: the timeout and the mempool size. */
 function nodeArgs(): string[] {
-  const args = ["--app.name", "qos", "--consensus.timeout_commit", TIMEOUT_COMMIT];
+  const args = ["--consensus.timeout_commit", TIMEOUT_COMMIT];
   if (MEMPOOL_SIZE !== undefined) args.push("--mempool.size", MEMPOOL_SIZE);
   return args;
 }
 
-/** Puts the bench accounts' app_state into a home's genesis.json. */
+/**
+ * Makes a home run the bench chain: the QOS app with no fee floor in config.toml (whatever
+ * `qos init`/`testnet` chose), and the bench accounts' app_state in genesis.json.
+ */
 function writeAppState(home: string, appState: unknown): void {
+  const set = updateConfigFile(home, { "app.name": "qos", "app.minimum-gas-prices": "" });
+  if (!set.ok) throw set.error;
   const file = join(home, "config", "genesis.json");
   const genesis = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
   genesis.app_state = appState;
