@@ -105,7 +105,10 @@ describe("qos query store", () => {
     const flipProofByte = tampered(rpc, (r) => {
       const ops = r.proofOps.map((o) => ({ ...o, data: o.data.slice() }));
       const first = ops[0];
-      if (first !== undefined) first.data[first.data.length - 3] ^= 0x01;
+      if (first !== undefined) {
+        const at = first.data.length - 3;
+        first.data[at] = (first.data[at] as number) ^ 0x01;
+      }
       return { ...r, proofOps: ops };
     });
     await expect(queryStore(flipProofByte, opts)).rejects.toThrow(/does not verify/);
