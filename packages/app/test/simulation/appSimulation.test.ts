@@ -153,7 +153,9 @@ describe(`app simulation (${TXS} txs, ${ACCOUNTS} accounts, 5 QSC tokens, blocks
   it("keeps every invariant after every block, charges every included tx's fee, and replays to the same app hashes", async () => {
     const first = await runSimulation(SEED, TXS);
     if (process.env.APP_SIM_REPORT !== undefined)
-      process.stderr.write(`${JSON.stringify([...first.outcomes].sort(), null, 0)}\n`);
+      process.stderr.write(
+        `${JSON.stringify([...first.outcomes].sort(), null, 0)}\nlast app hash ${first.appHashes.at(-1)}\n`,
+      );
     const count = (pred: (kind: string, outcome: string) => boolean) =>
       [...first.outcomes]
         .filter(([k]) => pred(...(k.split(" ") as [string, string])))
