@@ -1,7 +1,7 @@
 // ICS-23 proof structures (cosmos.ics23.v1) as plain data and their protobuf encoding, written
 // against the proofs.proto field numbers; the IAVL and simple-merkle proofs are built from these.
 
-import { putUvarint } from "./treeNode.ts";
+import { putUvarint, uvarintLength } from "./treeNode.ts";
 
 /** proofs.proto HashOp / LengthOp values used here. */
 export const ICS23_HASH_OP = { noHash: 0, sha256: 1 } as const;
@@ -39,93 +39,121 @@ export type Ics23CommitmentProof =
   | { readonly exist: Ics23ExistenceProof }
   | { readonly nonexist: Ics23NonExistenceProof };
 
-/** Minimal protobuf writer: fields are appended to a list of parts and joined once. */
-class ProtoParts {
-  readonly parts: Uint8Array[] = [];
-  length = 0;
+// The encoder sizes every message first, then writes the proof into one buffer: no part lists,
+// no per-field allocations (proof generation is dominated by encoding otherwise).
 
-  private raw(bytes: Uint8Array): void {
-    this.parts.push(bytes);
-    this.length += bytes.length;
+/** Bytes of a length-delimited field with a one-byte tag (field numbers < 16). */
+function delimitedSize(len: number): number {
+  return 1 + uvarintLength(len) + len;
+}
+
+/** proto3: empty bytes are the default and are not written. */
+function bytesFieldSize(len: number): number {
+  return len === 0 ? 0 : delimitedSize(len);
+}
+
+/** proto3: a zero enum is the default and is not written. */
+function enumFieldSize(value: number): number {
+  return value === 0 ? 0 : 1 + uvarintLength(value);
+}
+
+function leafOpSize(op: Ics23LeafOp): number {
+  return (
+    enumFieldSize(op.hash) +
+    enumFieldSize(op.prehashKey) +
+    enumFieldSize(op.prehashValue) +
+    enumFieldSize(op.length) +
+    bytesFieldSize(op.prefix.length)
+  );
+}
+
+function innerOpSize(op: Ics23InnerOp): number {
+  return (
+    enumFieldSize(op.hash) + bytesFieldSize(op.prefix.length) + bytesFieldSize(op.suffix.length)
+  );
+}
+
+function existenceSize(p: Ics23ExistenceProof): number {
+  let size =
+    bytesFieldSize(p.key.length) +
+    bytesFieldSize(p.value.length) +
+    delimitedSize(leafOpSize(p.leaf));
+  for (const step of p.path) size += delimitedSize(innerOpSize(step));
+  return size;
+}
+
+function nonExistenceSize(p: Ics23NonExistenceProof): number {
+  return (
+    bytesFieldSize(p.key.length) +
+    (p.left ? delimitedSize(existenceSize(p.left)) : 0) +
+    (p.right ? delimitedSize(existenceSize(p.right)) : 0)
+  );
+}
+
+/** Writes fields into a buffer sized by the functions above. */
+class ProtoWriter {
+  readonly buf: Uint8Array;
+  off = 0;
+
+  constructor(size: number) {
+    this.buf = new Uint8Array(size);
   }
 
-  private tagAndLen(field: number, wireType: number, len: number | null): void {
-    const head = new Uint8Array(20);
-    let off = putUvarint(head, 0, field * 8 + wireType);
-    if (len !== null) off = putUvarint(head, off, len);
-    this.raw(head.subarray(0, off));
+  head(field: number, wireType: number, len: number): void {
+    this.buf[this.off++] = field * 8 + wireType;
+    this.off = putUvarint(this.buf, this.off, len);
   }
 
-  /** proto3: a zero enum is the default and is not written. */
   enumField(field: number, value: number): void {
     if (value === 0) return;
-    const head = new Uint8Array(20);
-    let off = putUvarint(head, 0, field * 8);
-    off = putUvarint(head, off, value);
-    this.raw(head.subarray(0, off));
+    this.buf[this.off++] = field * 8;
+    this.off = putUvarint(this.buf, this.off, value);
   }
 
-  /** proto3: empty bytes are the default and are not written. */
   bytesField(field: number, value: Uint8Array): void {
     if (value.length === 0) return;
-    this.tagAndLen(field, 2, value.length);
-    this.raw(value);
+    this.head(field, 2, value.length);
+    this.buf.set(value, this.off);
+    this.off += value.length;
   }
 
-  messageField(field: number, message: ProtoParts): void {
-    this.tagAndLen(field, 2, message.length);
-    for (const p of message.parts) this.raw(p);
+  leafOp(field: number, op: Ics23LeafOp): void {
+    this.head(field, 2, leafOpSize(op));
+    this.enumField(1, op.hash);
+    this.enumField(2, op.prehashKey);
+    this.enumField(3, op.prehashValue);
+    this.enumField(4, op.length);
+    this.bytesField(5, op.prefix);
   }
 
-  finish(): Uint8Array {
-    const out = new Uint8Array(this.length);
-    let off = 0;
-    for (const p of this.parts) {
-      out.set(p, off);
-      off += p.length;
-    }
-    return out;
+  innerOp(field: number, op: Ics23InnerOp): void {
+    this.head(field, 2, innerOpSize(op));
+    this.enumField(1, op.hash);
+    this.bytesField(2, op.prefix);
+    this.bytesField(3, op.suffix);
   }
-}
 
-function leafOpParts(op: Ics23LeafOp): ProtoParts {
-  const m = new ProtoParts();
-  m.enumField(1, op.hash);
-  m.enumField(2, op.prehashKey);
-  m.enumField(3, op.prehashValue);
-  m.enumField(4, op.length);
-  m.bytesField(5, op.prefix);
-  return m;
-}
-
-function innerOpParts(op: Ics23InnerOp): ProtoParts {
-  const m = new ProtoParts();
-  m.enumField(1, op.hash);
-  m.bytesField(2, op.prefix);
-  m.bytesField(3, op.suffix);
-  return m;
-}
-
-function existenceParts(p: Ics23ExistenceProof): ProtoParts {
-  const m = new ProtoParts();
-  m.bytesField(1, p.key);
-  m.bytesField(2, p.value);
-  m.messageField(3, leafOpParts(p.leaf));
-  for (const step of p.path) m.messageField(4, innerOpParts(step));
-  return m;
+  existence(field: number, p: Ics23ExistenceProof): void {
+    this.head(field, 2, existenceSize(p));
+    this.bytesField(1, p.key);
+    this.bytesField(2, p.value);
+    this.leafOp(3, p.leaf);
+    for (const step of p.path) this.innerOp(4, step);
+  }
 }
 
 /** `cosmos.ics23.v1.CommitmentProof` bytes: oneof { exist = 1, nonexist = 2 }. */
 export function encodeCommitmentProof(proof: Ics23CommitmentProof): Uint8Array {
-  const m = new ProtoParts();
   if ("exist" in proof) {
-    m.messageField(1, existenceParts(proof.exist));
-  } else {
-    const n = new ProtoParts();
-    n.bytesField(1, proof.nonexist.key);
-    if (proof.nonexist.left) n.messageField(2, existenceParts(proof.nonexist.left));
-    if (proof.nonexist.right) n.messageField(3, existenceParts(proof.nonexist.right));
-    m.messageField(2, n);
+    const w = new ProtoWriter(delimitedSize(existenceSize(proof.exist)));
+    w.existence(1, proof.exist);
+    return w.buf;
   }
-  return m.finish();
+  const n = proof.nonexist;
+  const w = new ProtoWriter(delimitedSize(nonExistenceSize(n)));
+  w.head(2, 2, nonExistenceSize(n));
+  w.bytesField(1, n.key);
+  if (n.left) w.existence(2, n.left);
+  if (n.right) w.existence(3, n.right);
+  return w.buf;
 }
