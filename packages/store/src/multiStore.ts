@@ -381,6 +381,8 @@ class MultiStoreViewImpl implements MultiStoreView {
   readonly storeRoots: ReadonlyMap<string, Uint8Array>;
   private readonly owner: MultiStoreImpl;
   private readonly views = new Map<string, TreeView>();
+  /** The `ics23:simple` op of each store proven so far: the roots of a view never change. */
+  private readonly simpleProofs = new Map<string, { key: Uint8Array; data: Uint8Array }>();
   private generation: number;
 
   constructor(owner: MultiStoreImpl, version: bigint, roots: ReadonlyMap<string, Uint8Array>) {
@@ -435,18 +437,19 @@ class MultiStoreViewImpl implements MultiStoreView {
     if (view === null) {
       throw storeError("store_invalid_argument", `store ${name} did not exist at ${this.version}`);
     }
-    const { value, proofBytes } = view.prove(key);
-    const simple = storeRootProof(this.storeRoots, name);
-    if (simple === undefined) throw storeError("store_corrupt", `no root for store ${name}`);
+    const { value, proofBytes } = view.proveBytes(key);
+    let simple = this.simpleProofs.get(name);
+    if (simple === undefined) {
+      const exist = storeRootProof(this.storeRoots, name);
+      if (exist === undefined) throw storeError("store_corrupt", `no root for store ${name}`);
+      simple = { key: utf8Encode(name), data: encodeCommitmentProof({ exist }) };
+      this.simpleProofs.set(name, simple);
+    }
     return {
       value,
       proofOps: [
         { type: ICS23_IAVL_OP, key: key.slice(), data: proofBytes },
-        {
-          type: ICS23_SIMPLE_OP,
-          key: utf8Encode(name),
-          data: encodeCommitmentProof({ exist: simple }),
-        },
+        { type: ICS23_SIMPLE_OP, key: simple.key.slice(), data: simple.data.slice() },
       ],
     };
   }

@@ -8,6 +8,8 @@ import type { NodeDb, Table, WriteBatch } from "../nodeDb.ts";
 import { storeError } from "../storeErrors.ts";
 import {
   encodeCommitmentProof,
+  encodeIavlProof,
+  IavlPath,
   ICS23_HASH_OP,
   ICS23_LENGTH_OP,
   type Ics23CommitmentProof,
@@ -82,6 +84,11 @@ export interface TreeView extends KVReader {
   readonly size: number;
   /** Existence proof if the key is present, else a non-existence proof (neighbours). */
   prove(key: Uint8Array): TreeProof;
+  /** The same proof as `prove`, as bytes only (no plain-data ops built). */
+  proveBytes(key: Uint8Array): {
+    readonly value: Uint8Array | undefined;
+    readonly proofBytes: Uint8Array;
+  };
   /** The nodes in post-order (snapshots); throws store_version_pruned if pruned meanwhile. */
   exportNodes(): Iterable<ExportedNode>;
 }
@@ -195,6 +202,10 @@ class TreeImpl implements VersionedTree {
   private removed = false;
   private newKey: Uint8Array | null = null;
   private readonly keyScratch: Uint8Array;
+  // reused by proveBytes (synchronous, so one set per tree is enough)
+  private readonly pathExist = new IavlPath();
+  private readonly pathLeft = new IavlPath();
+  private readonly pathRight = new IavlPath();
 
   constructor(opts: VersionedTreeOptions) {
     if (!NAME.test(opts.name)) {
@@ -834,6 +845,58 @@ class TreeImpl implements VersionedTree {
     return { value: undefined, proof, proofBytes: encodeCommitmentProof(proof) };
   }
 
+  /** Fills `path` with the walk to `key`'s leaf; false (path unusable) when the key is absent. */
+  private walkPath(root: TreeNode, key: Uint8Array, path: IavlPath): boolean {
+    path.length = 0;
+    let n = root;
+    while (n.height > 0) {
+      if (compareBytes(key, n.key) < 0) {
+        path.push(n.height, n.size, n.version, true, this.rightHashOf(n));
+        n = this.leftOf(n);
+      } else {
+        path.push(n.height, n.size, n.version, false, this.leftHashOf(n));
+        n = this.rightOf(n);
+      }
+    }
+    if (compareBytes(key, n.key) !== 0) return false;
+    path.key = n.key;
+    path.value = n.value as Uint8Array;
+    path.leafVersion = n.version;
+    return true;
+  }
+
+  private leftHashOf(n: TreeNode): Uint8Array {
+    return n.left !== null ? this.hashOf(n.left) : (n.lHash as Uint8Array);
+  }
+
+  private rightHashOf(n: TreeNode): Uint8Array {
+    return n.right !== null ? this.hashOf(n.right) : (n.rHash as Uint8Array);
+  }
+
+  /** `prove` as bytes only: the path is written straight into the proof encoding. */
+  proveBytes(
+    root: TreeNode | null,
+    key: Uint8Array,
+  ): { readonly value: Uint8Array | undefined; readonly proofBytes: Uint8Array } {
+    checkKey(key);
+    const exist = this.pathExist;
+    if (root !== null && this.walkPath(root, key, exist)) {
+      return { value: exist.value, proofBytes: encodeIavlProof(exist, EMPTY, null, null) };
+    }
+    let left: IavlPath | null = null;
+    let right: IavlPath | null = null;
+    if (root !== null) {
+      const nb = this.neighbours(root, key);
+      if (nb.left !== undefined && this.walkPath(root, nb.left, this.pathLeft)) {
+        left = this.pathLeft;
+      }
+      if (nb.right !== undefined && this.walkPath(root, nb.right, this.pathRight)) {
+        right = this.pathRight;
+      }
+    }
+    return { value: undefined, proofBytes: encodeIavlProof(null, key, left, right) };
+  }
+
   exportNodes(version: bigint): Iterable<ExportedNode> {
     return this.at(version).exportNodes();
   }
@@ -937,6 +1000,14 @@ class TreeViewImpl implements TreeView {
   prove(key: Uint8Array): TreeProof {
     this.ensure();
     return this.tree.prove(this.root, key);
+  }
+
+  proveBytes(key: Uint8Array): {
+    readonly value: Uint8Array | undefined;
+    readonly proofBytes: Uint8Array;
+  } {
+    this.ensure();
+    return this.tree.proveBytes(this.root, key);
   }
 
   exportNodes(): Iterable<ExportedNode> {

@@ -18,6 +18,7 @@ import fc from "fast-check";
 import { describe, expect, test } from "vitest";
 import { openMultiStore } from "../../src/multiStore.ts";
 import { openNodeDb } from "../../src/nodeDb.ts";
+import { encodeCommitmentProof } from "../../src/tree/ics23Proof.ts";
 import { openVersionedTree } from "../../src/tree/versionedTree.ts";
 import { tempDir } from "../tempDir.ts";
 import { enc } from "./treeModel.ts";
@@ -262,6 +263,7 @@ describe("ICS-23 proofs", () => {
     const empty = tree.at();
     const none = empty.prove(enc("k"));
     expect(none.value).toBeUndefined();
+    expect(empty.proveBytes(enc("k")).proofBytes).toEqual(none.proofBytes);
     // nothing can prove absence in an empty tree under ICS-23 (no neighbours)
     expect(
       safe(() =>
@@ -277,7 +279,9 @@ describe("ICS-23 proofs", () => {
     db.writeBlock((b) => tree.commit(b));
     const view = tree.at();
     for (const k of ["a", "c", "e", "g", "ff", "b\u0000"]) {
-      const p = decode(view.prove(enc(k)).proofBytes) as ics23.CommitmentProof;
+      const r = view.prove(enc(k));
+      expect(view.proveBytes(enc(k)).proofBytes).toEqual(r.proofBytes);
+      const p = decode(r.proofBytes) as ics23.CommitmentProof;
       expect(verifyNonMembership(p, iavlSpec, view.hash, enc(k))).toBe(true);
     }
     await db.close();
@@ -302,6 +306,9 @@ describe("ICS-23 proofs", () => {
           const view = tree.at();
           for (const k of [...ks, probe]) {
             const r = view.prove(k);
+            // the bytes-only path writes exactly the encoding of the plain-data proof
+            expect(encodeCommitmentProof(r.proof)).toEqual(r.proofBytes);
+            expect(view.proveBytes(k)).toEqual({ value: r.value, proofBytes: r.proofBytes });
             const p = decode(r.proofBytes) as ics23.CommitmentProof;
             const ok =
               r.value === undefined
