@@ -3,15 +3,14 @@
 // sequence increment) and the messages, each phase on its own branch: an ante failure changes
 // nothing; a message failure (including out of gas) keeps the fee and the sequence increment.
 
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
+import { fromBinary } from "@bufbuild/protobuf";
 import type { Any } from "@bufbuild/protobuf/wkt";
 import { secp256k1Address, secp256k1Verify } from "@qos/crypto";
 import type { KVStore } from "@qos/store";
 import {
-  cosmosAbci,
   cosmosSecp256k1,
   cosmosSigning,
-  cosmosTx,
+  type cosmosTx,
   equalBytes,
   toBase64,
   utf8Encode,
@@ -20,7 +19,7 @@ import type { Event, Timestamp } from "../abci.ts";
 import type { AccountKeeper } from "../modules/auth/accountKeeper.ts";
 import type { BankKeeper } from "../modules/bank/bankKeeper.ts";
 import { addressToBech32, moduleAddress } from "./address.ts";
-import { type BranchStore, createBranchStore } from "./branchStore.ts";
+import { type BranchStore, bytesKey, createBranchStore } from "./branchStore.ts";
 import { amountOf, BASE_DENOM, type Coin, coinsFromProto, coinsToString } from "./coins.ts";
 import { makeEvent } from "./events.ts";
 import {
@@ -37,9 +36,12 @@ import {
   type MsgHandler,
   type TxContext,
 } from "./module.ts";
+import { utf8Bytes } from "./protoWire.ts";
 import { SDK_CODE, SDK_CODESPACE, sdkError } from "./sdkErrors.ts";
 import type { SigCache } from "./sigCache.ts";
+import { signDocBytes } from "./signDoc.ts";
 import { type DecodedTx, decodeTx } from "./txDecode.ts";
+import { txMsgDataBytes } from "./txMsgData.ts";
 
 export const FEE_COLLECTOR = "fee_collector";
 export const FEE_COLLECTOR_ADDRESS = moduleAddress(FEE_COLLECTOR);
@@ -72,6 +74,8 @@ export interface TxRunnerOptions {
   readonly minGasPrices: readonly GasPrice[];
   /** Largest tx in bytes (sdk 21 above). */
   readonly maxTxBytes: number;
+  /** Decoded txs kept between CheckTx and FinalizeBlock (two generations of this many). Default 10,000. */
+  readonly decodedCacheSize?: number;
 }
 
 export interface TxRunnerDeps {
@@ -87,6 +91,15 @@ export interface TxRunner {
   handler(typeUrl: string): MsgHandler | undefined;
 }
 
+/** What SignerInfo.public_key says, checked statelessly (ante reports it in its own order). */
+type SignerKey =
+  | { readonly kind: "none" }
+  | { readonly kind: "badType"; readonly typeUrl: string }
+  | { readonly kind: "malformed" }
+  | { readonly kind: "mismatch" }
+  | { readonly kind: "ok"; readonly key: Uint8Array };
+
+/** A tx after decoding and the stateless checks: a pure function of its bytes, so it is cached. */
 interface Prepared {
   readonly tx: DecodedTx;
   readonly msgs: readonly {
@@ -94,10 +107,28 @@ interface Prepared {
     readonly msg: unknown;
     readonly module: string;
     readonly any: Any;
+    /** bech32 of the message's first signer (the message event's sender). */
+    readonly sender: string | undefined;
   }[];
   readonly signers: readonly Uint8Array[];
+  readonly signerKeys: readonly SignerKey[];
   readonly fee: readonly Coin[];
   readonly gasLimit: bigint;
+}
+
+function signerKeyOf(info: cosmosTx.SignerInfo, signer: Uint8Array): SignerKey {
+  if (info.publicKey === undefined) return { kind: "none" };
+  if (info.publicKey.typeUrl !== "/cosmos.crypto.secp256k1.PubKey")
+    return { kind: "badType", typeUrl: info.publicKey.typeUrl };
+  let key: Uint8Array;
+  try {
+    key = fromBinary(cosmosSecp256k1.PubKeySchema, info.publicKey.value).key;
+  } catch {
+    return { kind: "malformed" };
+  }
+  if (key.length !== 33 || !equalBytes(secp256k1AddressSafe(key), signer))
+    return { kind: "mismatch" };
+  return { kind: "ok", key };
 }
 
 function failure(
@@ -169,6 +200,16 @@ function makeCtx(
 }
 
 export function createTxRunner(opts: TxRunnerOptions, deps: TxRunnerDeps): TxRunner {
+  let chainIdText = "";
+  let chainIdUtf8: Uint8Array = new Uint8Array();
+  const chainIdBytes = (chainId: string): Uint8Array => {
+    if (chainId !== chainIdText) {
+      chainIdText = chainId;
+      chainIdUtf8 = utf8Bytes(chainId);
+    }
+    return chainIdUtf8;
+  };
+
   const handlers = new Map<string, { handler: MsgHandler; module: string }>();
   for (const m of deps.modules) {
     for (const h of m.msgs) {
@@ -177,7 +218,12 @@ export function createTxRunner(opts: TxRunnerOptions, deps: TxRunnerDeps): TxRun
     }
   }
 
-  /** Stateless checks (Cosmos validateBasicTxMsgs + tx ValidateBasic). */
+  // Two generations of decoded txs by their bytes: CheckTx decodes, FinalizeBlock finds it.
+  const cacheSize = opts.decodedCacheSize ?? 10_000;
+  let decoded = new Map<string, Prepared>();
+  let decodedOld = new Map<string, Prepared>();
+
+  /** Stateless checks (Cosmos validateBasicTxMsgs + tx ValidateBasic), cached by tx bytes. */
   function prepare(txBytes: Uint8Array, mode: ExecMode): Prepared {
     if (txBytes.length > opts.maxTxBytes) {
       throw sdkError(
@@ -185,6 +231,22 @@ export function createTxRunner(opts: TxRunnerOptions, deps: TxRunnerDeps): TxRun
         `tx of ${txBytes.length} bytes is larger than the maximum ${opts.maxTxBytes}`,
       );
     }
+    const k = bytesKey(txBytes);
+    let p = decoded.get(k) ?? decodedOld.get(k);
+    if (p === undefined) {
+      p = decodeChecked(txBytes);
+      if (decoded.size >= cacheSize) {
+        decodedOld = decoded;
+        decoded = new Map();
+      }
+      decoded.set(k, p);
+    }
+    if (p.gasLimit === 0n && mode !== "simulate")
+      throw sdkError(SDK_CODE.invalidGasLimit, "gas limit must be positive");
+    return p;
+  }
+
+  function decodeChecked(txBytes: Uint8Array): Prepared {
     const tx = decodeTx(txBytes);
     const { body, authInfo } = tx;
     if (body.messages.length === 0)
@@ -217,7 +279,9 @@ export function createTxRunner(opts: TxRunnerOptions, deps: TxRunnerDeps): TxRun
         );
       }
       entry.handler.validateBasic(msg as never);
-      return { handler: entry.handler, msg, module: entry.module, any };
+      const first = entry.handler.signers(msg as never)[0];
+      const sender = first === undefined ? undefined : addressToBech32(first);
+      return { handler: entry.handler, msg, module: entry.module, any, sender };
     });
     const signers: Uint8Array[] = [];
     for (const m of msgs) {
@@ -244,9 +308,10 @@ export function createTxRunner(opts: TxRunnerOptions, deps: TxRunnerDeps): TxRun
         `wrong number of signatures; expected ${signers.length}, got ${tx.signatures.length}`,
       );
     }
-    if (fee.gasLimit === 0n && mode !== "simulate")
-      throw sdkError(SDK_CODE.invalidGasLimit, "gas limit must be positive");
-    return { tx, msgs, signers, fee: feeCoins, gasLimit: fee.gasLimit };
+    const signerKeys = signers.map((s, i) =>
+      signerKeyOf(authInfo.signerInfos[i] as cosmosTx.SignerInfo, s),
+    );
+    return { tx, msgs, signers, signerKeys, fee: feeCoins, gasLimit: fee.gasLimit };
   }
 
   /** `scratchCtx`: a context on the same gas meter over a branch of the ante state that is dropped. */
@@ -303,25 +368,21 @@ export function createTxRunner(opts: TxRunnerOptions, deps: TxRunnerDeps): TxRun
         );
       }
       let pubKey = acc.pubKey;
-      if (info.publicKey !== undefined) {
-        if (info.publicKey.typeUrl !== "/cosmos.crypto.secp256k1.PubKey") {
-          throw sdkError(
-            SDK_CODE.invalidPubKey,
-            `unsupported public key type ${info.publicKey.typeUrl}`,
-          );
+      const sk = p.signerKeys[i] as SignerKey;
+      if (sk.kind !== "none") {
+        if (sk.kind === "badType") {
+          throw sdkError(SDK_CODE.invalidPubKey, `unsupported public key type ${sk.typeUrl}`);
         }
-        let key: Uint8Array;
-        try {
-          key = fromBinary(cosmosSecp256k1.PubKeySchema, info.publicKey.value).key;
-        } catch {
+        if (sk.kind === "malformed") {
           throw sdkError(SDK_CODE.invalidPubKey, `signer ${i}: malformed secp256k1 public key`);
         }
-        if (key.length !== 33 || !equalBytes(secp256k1AddressSafe(key), signer)) {
+        if (sk.kind === "mismatch") {
           throw sdkError(
             SDK_CODE.invalidPubKey,
             `pubKey does not match signer address ${addressToBech32(signer)} with signer index: ${i}: invalid pubkey`,
           );
         }
+        const key = sk.key;
         if (pubKey !== undefined && !equalBytes(pubKey, key)) {
           throw sdkError(
             SDK_CODE.invalidPubKey,
@@ -357,14 +418,12 @@ export function createTxRunner(opts: TxRunnerOptions, deps: TxRunnerDeps): TxRun
       ctx.gasMeter.consume(params.sigVerifyCostSecp256k1, "ante verify: secp256k1");
       const signature = p.tx.signatures[i] as Uint8Array;
       if (env.mode !== "simulate" && env.mode !== "recheck") {
-        const signBytes = toBinary(
-          cosmosTx.SignDocSchema,
-          create(cosmosTx.SignDocSchema, {
-            bodyBytes: p.tx.bodyBytes,
-            authInfoBytes: p.tx.authInfoBytes,
-            chainId: env.chainId,
-            accountNumber: acc.accountNumber,
-          }),
+        // SignDoc from the TxRaw's raw body and auth-info bytes (Cosmos SIGN_MODE_DIRECT).
+        const signBytes = signDocBytes(
+          p.tx.bodyBytes,
+          p.tx.authInfoBytes,
+          chainIdBytes(env.chainId),
+          acc.accountNumber,
         );
         const key = pubKey as Uint8Array;
         const cached = env.mode === "deliver" && deps.sigCache.has(signBytes, key, signature);
@@ -454,12 +513,11 @@ export function createTxRunner(opts: TxRunnerOptions, deps: TxRunnerDeps): TxRun
     const responses: Any[] = [];
     try {
       p.msgs.forEach((m, i) => {
-        const signer = m.handler.signers(m.msg as never)[0];
         msgEvents.push(
           makeEvent("message", [
             ["action", m.handler.typeUrl],
             ["module", m.module],
-            ...(signer !== undefined ? ([["sender", addressToBech32(signer)]] as const) : []),
+            ...(m.sender !== undefined ? ([["sender", m.sender]] as const) : []),
             ["msg_index", String(i)],
           ]),
         );
@@ -477,10 +535,7 @@ export function createTxRunner(opts: TxRunnerOptions, deps: TxRunnerDeps): TxRun
     }
     msgBranch.write();
     anteBranch.write();
-    const data = toBinary(
-      cosmosAbci.TxMsgDataSchema,
-      create(cosmosAbci.TxMsgDataSchema, { msgResponses: responses }),
-    );
+    const data = txMsgDataBytes(responses);
     return {
       code: 0,
       codespace: "",
