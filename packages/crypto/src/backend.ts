@@ -13,6 +13,11 @@ export interface CryptoBackend {
   readonly info: CryptoBackendInfo;
   /** Returns a fresh 32-byte Uint8Array (never a Buffer, never a shared view). */
   sha256(data: Uint8Array): Uint8Array;
+  /**
+   * sha256 of `data` written into `out` (a 32-byte view, may overlap nothing of `data`): no
+   * allocation, for hot loops that reuse one output buffer.
+   */
+  sha256Into(out: Uint8Array, data: Uint8Array): void;
   ripemd160(data: Uint8Array): Uint8Array;
   /** 32-byte public key of a 32-byte seed. */
   ed25519PublicKey(seed: Uint8Array): Uint8Array;

@@ -18,6 +18,8 @@ export interface CryptoApi
   /** Which implementation serves each primitive in this entry (worth a line in the node's log). */
   cryptoBackendInfo: CryptoBackendInfo;
   sha256(data: Uint8Array): Uint8Array;
+  /** sha256 into a 32-byte `out` (reuse one buffer in hot loops); `out` must not overlap `data`. */
+  sha256Into(out: Uint8Array, data: Uint8Array): void;
   ripemd160(data: Uint8Array): Uint8Array;
 }
 
@@ -27,6 +29,7 @@ export function createCryptoApi(backend: CryptoBackend): CryptoApi {
   return {
     cryptoBackendInfo: backend.info,
     sha256: backend.sha256,
+    sha256Into: backend.sha256Into,
     ripemd160: backend.ripemd160,
     ...createMerkle(backend.sha256),
     ...createEd25519(backend),

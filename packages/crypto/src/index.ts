@@ -8,6 +8,7 @@ export * from "./common.ts";
 export const {
   cryptoBackendInfo,
   sha256,
+  sha256Into,
   ripemd160,
   merkleLeafHash,
   merkleInnerHash,

@@ -30,6 +30,7 @@ export const nobleBackend: CryptoBackend = {
     secp256k1: "@noble/curves",
   },
   sha256: (data) => sha256(data),
+  sha256Into: (out, data) => out.set(sha256(data)),
   ripemd160: (data) => ripemd160(data),
   ed25519PublicKey: (seed) => ed25519.getPublicKey(seed),
   ed25519Sign: (privateKey, message) => ed25519.sign(message, privateKey.subarray(0, 32)),

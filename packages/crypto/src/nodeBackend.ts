@@ -55,6 +55,15 @@ const opensslSha256: (data: Uint8Array) => Uint8Array =
     ? (data) => new Uint8Array(opensslHash("sha256", data, "buffer"))
     : (data) => new Uint8Array(createHash("sha256").update(data).digest());
 
+/**
+ * Into a caller's buffer: libsodium writes it directly (no 32-byte array per call; reuse one
+ * `out`, since handing a new small array to the addon costs more than the hash).
+ */
+function sha256Into(out: Uint8Array, data: Uint8Array): void {
+  if (data.length <= SODIUM_SHA256_MAX) sodium.crypto_hash_sha256(out, data);
+  else out.set(opensslSha256(data));
+}
+
 function sha256(data: Uint8Array): Uint8Array {
   if (data.length <= SODIUM_SHA256_MAX) {
     const out = new Uint8Array(32);
@@ -89,6 +98,7 @@ export const nodeBackend: CryptoBackend = {
     secp256k1: secp === null ? "@noble/curves (libsecp256k1 failed to load)" : "libsecp256k1",
   },
   sha256,
+  sha256Into,
   ripemd160: ripemd160.fn,
   ed25519PublicKey(seed) {
     const publicKey = new Uint8Array(32);

@@ -46,6 +46,26 @@ describe.each(ENTRIES)("hashes (%s entry)", (_name, c) => {
     }
   });
 
+  it("sha256Into writes the same digest into a reused buffer or a view of a larger one", () => {
+    const out = new Uint8Array(32);
+    const slab = new Uint8Array(96);
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 600 }), fc.nat(2), (data, slot) => {
+        c.sha256Into(out, data);
+        expect(out).toEqual(nobleSha256(data));
+        const view = slab.subarray(slot * 32, slot * 32 + 32);
+        c.sha256Into(view, data);
+        expect(view).toEqual(nobleSha256(data));
+      }),
+      { numRuns: 300 },
+    );
+    for (const n of [0, 119, 120, 4096]) {
+      const data = new Uint8Array(n).map((_, i) => i * 3);
+      c.sha256Into(out, data);
+      expect(out).toEqual(nobleSha256(data));
+    }
+  });
+
   it("returns fresh arrays", () => {
     const a = c.sha256(fromHex("00") as Uint8Array);
     const b = c.sha256(fromHex("00") as Uint8Array);
