@@ -3,26 +3,26 @@
 
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { concatBytes, cosmosAuth, cosmosSecp256k1 } from "@qos/types";
-import { addressToBech32, bech32ToAddress } from "../../runtime/address.ts";
-import { packAny, unpackAny } from "../../runtime/anyCodec.ts";
+import { addressToBech32 } from "../../runtime/address.ts";
+import { packAny } from "../../runtime/anyCodec.ts";
 import type { ReadContext, TxContext } from "../../runtime/module.ts";
 import { SDK_CODE, sdkError } from "../../runtime/sdkErrors.ts";
 
+import { type Account, decodeAccount, encodeAccount } from "./accountCodec.ts";
+
+export {
+  type Account,
+  decodeAccount,
+  encodeAccount,
+  SECP256K1_PUBKEY_TYPE_URL,
+} from "./accountCodec.ts";
+
 export const AUTH_STORE = "auth";
-export const SECP256K1_PUBKEY_TYPE_URL = "/cosmos.crypto.secp256k1.PubKey";
 export const BASE_ACCOUNT_TYPE_URL = "/cosmos.auth.v1beta1.BaseAccount";
 
 const ACCOUNT_PREFIX = 0x01;
 const NEXT_NUMBER_KEY = Uint8Array.of(0x02);
 const PARAMS_KEY = Uint8Array.of(0x03);
-
-export interface Account {
-  readonly address: Uint8Array;
-  /** 33-byte compressed secp256k1 key, set on the account's first signed tx. */
-  readonly pubKey: Uint8Array | undefined;
-  readonly accountNumber: bigint;
-  readonly sequence: bigint;
-}
 
 export interface AuthParams {
   readonly maxMemoCharacters: bigint;
@@ -59,21 +59,6 @@ export function accountToProto(a: Account): cosmosAuth.BaseAccount {
     accountNumber: a.accountNumber,
     sequence: a.sequence,
   });
-}
-
-export function encodeAccount(a: Account): Uint8Array {
-  return toBinary(cosmosAuth.BaseAccountSchema, accountToProto(a));
-}
-
-export function decodeAccount(bytes: Uint8Array): Account {
-  const p = fromBinary(cosmosAuth.BaseAccountSchema, bytes);
-  const pk = p.pubKey === undefined ? undefined : unpackAny(p.pubKey, cosmosSecp256k1.PubKeySchema);
-  return {
-    address: bech32ToAddress(p.address),
-    pubKey: pk?.key,
-    accountNumber: p.accountNumber,
-    sequence: p.sequence,
-  };
 }
 
 function u64(n: bigint): Uint8Array {
