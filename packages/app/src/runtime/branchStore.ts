@@ -1,6 +1,7 @@
 // A cache-wrap of any key-value store: writes and deletes are buffered, reads and iteration
-// merge the buffer over the parent in key order, `write()` flushes into the parent. Per-tx
-// revert, the CheckTx state and genesis all run on branches. Pure (no I/O of its own).
+// merge the buffer over the parent in key order, `write()` flushes into the parent; a checkpoint
+// lets the buffer roll back to an earlier point (a tx's messages over its ante changes, in one
+// layer). Per-tx revert, the CheckTx state and genesis all run on branches. Pure (no I/O of its own).
 
 import type { KeyRange, KVEntry, KVReader, KVStore } from "@qos/store";
 
@@ -11,6 +12,10 @@ export interface BranchStore extends KVStore {
   write(): void;
   /** Drops the buffered changes. */
   discard(): void;
+  /** Remembers the buffer as it is now (replacing an earlier checkpoint) so `revert()` can return to it. */
+  checkpoint(): void;
+  /** Undoes every buffered change since `checkpoint()` and ends the checkpoint. Nothing to undo without one. */
+  revert(): void;
 }
 
 interface Slot {
@@ -43,6 +48,8 @@ export function createBranchStore(parent: KVReader): BranchStore {
   let buffer = new Map<string, Slot>();
   // Sorted keys of the buffer, rebuilt lazily after a new key is added.
   let sorted: string[] | null = [];
+  // Since the checkpoint: each changed key's slot before its first change (undefined: absent).
+  let journal: Map<string, Slot | undefined> | null = null;
 
   function sortedKeys(): string[] {
     if (sorted === null) sorted = [...buffer.keys()].sort();
@@ -51,7 +58,9 @@ export function createBranchStore(parent: KVReader): BranchStore {
 
   function put(key: Uint8Array, value: Uint8Array | undefined): void {
     const k = bytesKey(key);
-    if (!buffer.has(k)) sorted = null;
+    const prev = buffer.get(k);
+    if (prev === undefined) sorted = null;
+    if (journal !== null && !journal.has(k)) journal.set(k, prev);
     buffer.set(k, { key: key.slice(), value: value?.slice() });
   }
 
@@ -111,6 +120,7 @@ export function createBranchStore(parent: KVReader): BranchStore {
       return merged(range);
     },
     write() {
+      journal = null;
       if (buffer.size === 0) return;
       if (!isWritable(parent)) throw new Error("branch store: the parent is read-only");
       for (const k of sortedKeys()) {
@@ -124,6 +134,20 @@ export function createBranchStore(parent: KVReader): BranchStore {
     discard() {
       buffer = new Map();
       sorted = [];
+      journal = null;
+    },
+    checkpoint() {
+      journal = new Map();
+    },
+    revert() {
+      if (journal === null) return;
+      for (const [k, slot] of journal) {
+        if (slot === undefined) {
+          buffer.delete(k);
+          sorted = null;
+        } else buffer.set(k, slot);
+      }
+      journal = null;
     },
   };
 }

@@ -151,23 +151,39 @@ function failure(
   };
 }
 
-/** A set of branches (one per store name, made on first use) over `parent`. */
+/**
+ * A set of branches (one per store name, made on first use) over `parent`. `checkpoint()` marks
+ * every branch, including ones made later, and `revert()` returns them all to the mark: a tx's
+ * messages run in the same layer as its ante changes and a failure drops only theirs.
+ */
 function branchSet(parent: (name: string) => KVStore): {
   store: (name: string) => BranchStore;
   write: () => void;
+  checkpoint: () => void;
+  revert: () => void;
 } {
   const made = new Map<string, BranchStore>();
+  let marked = false;
   return {
     store(name) {
       let b = made.get(name);
       if (b === undefined) {
         b = createBranchStore(parent(name));
+        if (marked) b.checkpoint();
         made.set(name, b);
       }
       return b;
     },
     write() {
       for (const b of made.values()) b.write();
+    },
+    checkpoint() {
+      marked = true;
+      for (const b of made.values()) b.checkpoint();
+    },
+    revert() {
+      marked = false;
+      for (const b of made.values()) b.revert();
     },
   };
 }
@@ -507,9 +523,10 @@ export function createTxRunner(opts: TxRunnerOptions, deps: TxRunnerDeps): TxRun
     } catch (e) {
       return failure(e, gasWanted, meter.consumed, []);
     }
-    const msgBranch = branchSet(anteBranch.store);
+    // The messages write into the same branches after a checkpoint; a failure reverts to it.
+    anteBranch.checkpoint();
     const msgEvents: Event[] = [];
-    const ctx = makeCtx(env, meter, msgBranch.store, msgEvents);
+    const ctx = makeCtx(env, meter, anteBranch.store, msgEvents);
     const responses: Any[] = [];
     try {
       p.msgs.forEach((m, i) => {
@@ -529,11 +546,11 @@ export function createTxRunner(opts: TxRunnerOptions, deps: TxRunnerDeps): TxRun
         });
       });
     } catch (e) {
+      anteBranch.revert();
       anteBranch.write();
       const out = failure(e, gasWanted, meter.consumed, anteEvents);
       return { ...out, priority };
     }
-    msgBranch.write();
     anteBranch.write();
     const data = txMsgDataBytes(responses);
     return {

@@ -1,5 +1,6 @@
-// Model test of the branch store: random writes, deletes, nested branches, flushes and
-// discards against a Map model; every read and ranged iteration (both directions) must agree.
+// Model test of the branch store: random writes, deletes, nested branches, flushes, discards,
+// checkpoints and reverts against a Map model; every read and ranged iteration (both directions)
+// must agree.
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
@@ -14,6 +15,8 @@ const opArb = fc.oneof(
   fc.record({ kind: fc.constant("delete" as const), key: keyArb }),
   fc.record({ kind: fc.constant("write" as const) }),
   fc.record({ kind: fc.constant("discard" as const) }),
+  fc.record({ kind: fc.constant("checkpoint" as const) }),
+  fc.record({ kind: fc.constant("revert" as const) }),
   fc.record({
     kind: fc.constant("iterate" as const),
     start: fc.option(keyArb, { nil: undefined }),
@@ -49,6 +52,8 @@ describe("branch store", () => {
           const top = createBranchStore(mid);
           let midModel: Model = new Map(baseModel);
           let topModel: Model = new Map(midModel);
+          // The top's view at its checkpoint (null: none).
+          let markModel: Model | null = null;
           for (const op of ops) {
             switch (op.kind) {
               case "set":
@@ -62,10 +67,21 @@ describe("branch store", () => {
               case "write":
                 top.write();
                 midModel = new Map(topModel);
+                markModel = null;
                 break;
               case "discard":
                 top.discard();
                 topModel = new Map(midModel);
+                markModel = null;
+                break;
+              case "checkpoint":
+                top.checkpoint();
+                markModel = new Map(topModel);
+                break;
+              case "revert":
+                top.revert();
+                if (markModel !== null) topModel = markModel;
+                markModel = null;
                 break;
               case "get": {
                 const want = topModel.get(bytesKey(op.key));
