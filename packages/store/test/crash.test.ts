@@ -2,7 +2,6 @@
 // a loop and is SIGKILLed at random moments; after every kill the parent reopens everything
 // and checks that nothing reported durable was lost and nothing half-written is visible.
 
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -14,59 +13,12 @@ import { openNodeDb } from "../src/nodeDb.ts";
 import { createStateStore } from "../src/stateStore.ts";
 import { openWAL } from "../src/wal.ts";
 import * as data from "./fixtures/crashData.mjs";
+import { runAndKill, seededRandom } from "./killChild.ts";
 import { tempDir } from "./tempDir.ts";
 
 const CHILD = fileURLToPath(new URL("./fixtures/crashChild.mjs", import.meta.url));
-const REPO_ROOT = fileURLToPath(new URL("../../..", import.meta.url));
 const BLOCK_KILLS = 24;
 const SIGN_KILLS = 12;
-
-// Seeded, so the kill schedule is the same each run (the moments still vary with timing).
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** Runs the child until `waitFor` shows on its stdout, waits `delayMs`, SIGKILLs it. */
-function runAndKill(args: string[], waitFor: RegExp, delayMs: number): Promise<string[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CHILD, ...args], {
-      cwd: REPO_ROOT,
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let out = "";
-    let err = "";
-    let killTimer: NodeJS.Timeout | undefined;
-    const safety = setTimeout(() => child.kill("SIGKILL"), 60_000);
-    child.stdout.setEncoding("utf8");
-    child.stderr.setEncoding("utf8");
-    child.stdout.on("data", (chunk: string) => {
-      out += chunk;
-      if (killTimer === undefined && waitFor.test(out)) {
-        killTimer = setTimeout(() => child.kill("SIGKILL"), delayMs);
-      }
-    });
-    child.stderr.on("data", (chunk: string) => {
-      err += chunk;
-    });
-    child.on("error", reject);
-    child.on("close", (code, signal) => {
-      clearTimeout(safety);
-      clearTimeout(killTimer);
-      if (signal !== "SIGKILL" || killTimer === undefined) {
-        reject(new Error(`child ended with code ${code} signal ${signal}\n${err}\n${out}`));
-      } else {
-        resolve(out.split("\n").filter((l) => l.length > 0));
-      }
-    });
-  });
-}
 
 /** Byte comparison without vitest's deep-equality walk (too slow for 100 KB blocks). */
 function sameBytes(got: Uint8Array | undefined, want: Uint8Array, what: string): void {
@@ -163,13 +115,14 @@ describe("crash safety with real processes and SIGKILL", () => {
     const dir = tempDir("qos-crash-");
     const dataDir = join(dir, "data");
     const walDir = join(dir, "cs.wal");
-    const random = prng(0x5eed);
+    const random = seededRandom(0x5eed);
     let height = 0n;
     let killedAfterDurable = 0;
     for (let run = 0; run < BLOCK_KILLS; run++) {
       // even runs: kill anywhere from startup on; odd runs: once a block is durable
       const waitFor = run % 2 === 0 ? /^ready /m : /^durable /m;
       const lines = await runAndKill(
+        CHILD,
         ["blocks", dataDir, walDir],
         waitFor,
         Math.floor(random() * 150),
@@ -183,10 +136,15 @@ describe("crash safety with real processes and SIGKILL", () => {
 
   test(`the last-sign state is old or new, never corrupt, across ${SIGN_KILLS} kills`, async () => {
     const file = join(tempDir("qos-crash-sign-"), "priv_validator_state.json");
-    const random = prng(0xface);
+    const random = seededRandom(0xface);
     let last = { height: 0n, step: 0 };
     for (let run = 0; run < SIGN_KILLS; run++) {
-      const lines = await runAndKill(["sign", file], /^signed /m, Math.floor(random() * 100));
+      const lines = await runAndKill(
+        CHILD,
+        ["sign", file],
+        /^signed /m,
+        Math.floor(random() * 100),
+      );
       let reported = last;
       for (const line of lines) {
         const [w, h, s] = line.split(" ");

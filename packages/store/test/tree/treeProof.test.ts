@@ -20,6 +20,7 @@ import { openMultiStore } from "../../src/multiStore.ts";
 import { openNodeDb } from "../../src/nodeDb.ts";
 import { encodeCommitmentProof } from "../../src/tree/ics23Proof.ts";
 import { openVersionedTree } from "../../src/tree/versionedTree.ts";
+import { seededRandom } from "../killChild.ts";
 import { tempDir } from "../tempDir.ts";
 import { enc } from "./treeModel.ts";
 
@@ -90,21 +91,9 @@ function flipByte(
   }
 }
 
-/** A deterministic PRNG so a failure can be replayed. */
-function prng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 describe("ICS-23 proofs", () => {
   test(`${PROOF_COUNT} random proofs accepted by @confio/ics23 and ours; mutated ones rejected by both`, async () => {
-    const random = prng(0x1c523);
+    const random = seededRandom(0x1c523);
     const int = (n: number) => Math.floor(random() * n);
     const randomKey = () => Uint8Array.from({ length: 1 + int(6) }, () => int(256));
     const db = openNodeDb({ path: tempDir() });
