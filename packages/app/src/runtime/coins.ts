@@ -100,6 +100,11 @@ export function coinsToString(coins: readonly Coin[]): string {
 
 /** Sums coin lists per denom, sorted by denom (byte order of the denom string). */
 export function addCoins(...lists: (readonly Coin[])[]): Coin[] {
+  // One list of one coin (a send's usual amount): the same answer without the Map and sort.
+  if (lists.length === 1 && lists[0]?.length === 1) {
+    const c = lists[0][0] as Coin;
+    return c.amount === 0n ? [] : [{ denom: c.denom, amount: c.amount }];
+  }
   const sums = new Map<string, bigint>();
   for (const list of lists) {
     for (const c of list) sums.set(c.denom, (sums.get(c.denom) ?? 0n) + c.amount);

@@ -569,10 +569,21 @@ export function createTxRunner(opts: TxRunnerOptions, deps: TxRunnerDeps): TxRun
   return { run, handler: (typeUrl) => handlers.get(typeUrl)?.handler };
 }
 
+// Addresses of public keys seen in txs: a pure function of the key, so a cached answer is the
+// computed one. Bounded: emptied when full.
+const keyAddressMemo = new Map<string, Uint8Array>();
+
 function secp256k1AddressSafe(key: Uint8Array): Uint8Array {
+  const k = bytesKey(key);
+  const hit = keyAddressMemo.get(k);
+  if (hit !== undefined) return hit;
+  let address: Uint8Array;
   try {
-    return secp256k1Address(key);
+    address = secp256k1Address(key);
   } catch {
-    return new Uint8Array();
+    address = new Uint8Array();
   }
+  if (keyAddressMemo.size >= 50_000) keyAddressMemo.clear();
+  keyAddressMemo.set(k, address);
+  return address;
 }
