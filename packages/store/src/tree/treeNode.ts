@@ -1,7 +1,7 @@
 // The state tree's node: the in-memory shape, its IAVL hash (cosmos/iavl node.go writeHashBytes)
 // and its on-disk encoding in the `tree/nodes` table. Varint helpers shared by the tree files.
 
-import { sha256 } from "@qos/crypto";
+import { sha256, sha256Into } from "@qos/crypto";
 import { storeError } from "../storeErrors.ts";
 
 /**
@@ -135,6 +135,9 @@ export class ByteReader {
 }
 
 let scratch = new Uint8Array(256);
+// Digest outputs reused across calls (sha256Into): one backing store, never a new one per hash.
+const digestOut = new Uint8Array(new ArrayBuffer(HASH_BYTES));
+const valueDigest = new Uint8Array(new ArrayBuffer(HASH_BYTES));
 
 function ensureScratch(n: number): Uint8Array {
   if (n > scratch.length) scratch = new Uint8Array(Math.max(n, scratch.length * 2));
@@ -146,7 +149,7 @@ function ensureScratch(n: number): Uint8Array {
  * uvarint(len key) ‖ key ‖ uvarint(32) ‖ sha256(value)).
  */
 export function leafHash(version: number, key: Uint8Array, value: Uint8Array): Uint8Array {
-  const valueHash = sha256(value);
+  sha256Into(valueDigest, value);
   const buf = ensureScratch(2 + 10 + 10 + key.length + 1 + HASH_BYTES);
   buf[0] = 0x00;
   buf[1] = 0x02;
@@ -155,9 +158,9 @@ export function leafHash(version: number, key: Uint8Array, value: Uint8Array): U
   buf.set(key, off);
   off += key.length;
   buf[off++] = HASH_BYTES;
-  buf.set(valueHash, off);
+  buf.set(valueDigest, off);
   off += HASH_BYTES;
-  return sha256(buf.subarray(0, off));
+  return digestOf(buf.subarray(0, off));
 }
 
 /**
@@ -181,7 +184,13 @@ export function innerHash(
   buf[off++] = HASH_BYTES;
   buf.set(right, off);
   off += HASH_BYTES;
-  return sha256(buf.subarray(0, off));
+  return digestOf(buf.subarray(0, off));
+}
+
+/** sha256 into the reused output, then a small on-heap copy for the node to keep. */
+function digestOf(preimage: Uint8Array): Uint8Array {
+  sha256Into(digestOut, preimage);
+  return digestOut.slice();
 }
 
 /**
@@ -191,25 +200,38 @@ export function innerHash(
  *   ref:   uvarint(version) ‖ uvarint(nonce) ‖ height (1 byte) ‖ uvarint(size) ‖ hash (32)
  * Parents carry their children's hash, height and size, so rehashing or rebalancing a path
  * never loads the sibling of a node on it.
+ *
+ * The record is written into one buffer shared by every call: the view is valid until the next
+ * call. Meant for a put inside writeBlock (LMDB copies the value during the call): no array per
+ * node, and lmdb-js looks up the address of one buffer instead of one per record.
  */
+let recordScratch = new Uint8Array(new ArrayBuffer(4096));
+
 export function encodeNode(n: TreeNode): Uint8Array {
-  if (n.height === 0) {
-    const value = n.value as Uint8Array;
-    const out = new Uint8Array(1 + uvarintLength(n.key.length) + n.key.length + value.length);
-    let off = putUvarint(out, 1, n.key.length);
-    out.set(n.key, off);
-    off += n.key.length;
-    out.set(value, off);
-    return out;
+  const value = n.value;
+  const max =
+    n.height === 0
+      ? 1 + 10 + n.key.length + (value as Uint8Array).length
+      : 1 + 2 * (30 + 1 + HASH_BYTES) + 10 + n.key.length;
+  if (max > recordScratch.length) {
+    recordScratch = new Uint8Array(new ArrayBuffer(Math.max(max, recordScratch.length * 2)));
   }
-  const buf = ensureScratch(1 + 2 * (30 + 1 + HASH_BYTES) + 10 + n.key.length);
+  const buf = recordScratch;
+  if (n.height === 0) {
+    buf[0] = 0x00;
+    let off = putUvarint(buf, 1, n.key.length);
+    buf.set(n.key, off);
+    off += n.key.length;
+    buf.set(value as Uint8Array, off);
+    return buf.subarray(0, off + (value as Uint8Array).length);
+  }
   buf[0] = n.height;
   let off = putRef(buf, 1, n.lVersion, n.lNonce, n.lHeight, n.lSize, n.lHash as Uint8Array);
   off = putRef(buf, off, n.rVersion, n.rNonce, n.rHeight, n.rSize, n.rHash as Uint8Array);
   off = putUvarint(buf, off, n.key.length);
   buf.set(n.key, off);
   off += n.key.length;
-  return buf.slice(0, off);
+  return buf.subarray(0, off);
 }
 
 function putRef(

@@ -606,6 +606,7 @@ class TreeImpl implements VersionedTree {
       }
       nonce++;
       n.nonce = nonce;
+      // LMDB copies key and value inside put: both can be shared scratch buffers
       nodes.put(batch, this.nodeKey(n.version, nonce), encodeNode(n));
       this.cache.set(nodeCacheKey(n.version, nonce), n);
     };
