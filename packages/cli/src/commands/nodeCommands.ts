@@ -47,9 +47,8 @@ export function parseConfigOverrides(args: readonly string[]): Record<string, st
   return overrides;
 }
 
-export function registerNodeCommands(program: Command, defaultHome: string): void {
-  program.option("--home <dir>", "node home directory", defaultHome);
-
+/** The node commands; the program defines the global `--home` option. */
+export function registerNodeCommands(program: Command): void {
   program
     .command("init")
     .description("create the home directory: config.toml, genesis.json, node and validator keys")
