@@ -19,10 +19,11 @@ import {
   stopOrKill,
 } from "../test/e2e/harness.ts";
 import { freeLowPortBlock } from "../test/e2e/proxiedCluster.ts";
+import { envNumber, withInspectOption } from "./benchEnv.ts";
 import { saveBenchSection } from "./benchResults.ts";
 import { formatNumber, formatRatio, formatTable } from "./benchStats.ts";
-import { type CpuProfile, type CpuProfileSummary, summarizeCpuProfile } from "./cpuProfile.ts";
-import { connectInspectorProfiler } from "./inspectorProfiler.ts";
+import { type CpuProfileSummary, profileNoteLines, summarizeCpuProfile } from "./cpuProfile.ts";
+import { profileWindow } from "./inspectorProfiler.ts";
 import { runTxLoad, type TxLoadResult, type TxSource } from "./loadGenerator.ts";
 import { machineBusyMs, processCpuMs } from "./networkLoad.ts";
 import { benchAppState, buildSignedLoad, makeBenchAccounts, type SignedLoad } from "./qosTxs.ts";
@@ -34,14 +35,6 @@ import {
 } from "./rawLimits.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
-
-function envNumber(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`${name}=${raw}: want a non-negative number`);
-  return n;
-}
 
 const DURATION_MS = envNumber("BENCH_QOS_DURATION_S", 60) * 1000;
 const WARMUP_MS = envNumber("BENCH_WARMUP_S", 4) * 1000;
@@ -132,16 +125,11 @@ function startSingle(appState: unknown, inspectPort?: number): Promise<BenchNet>
     writeAppState(home, appState);
     const p2p = `tcp://127.0.0.1:${await freePort()}`;
     const port = await freePort();
-    // --cpu-prof is refused in NODE_OPTIONS, --inspect is not (spawn copies the env at once).
-    const saved = process.env.NODE_OPTIONS;
-    if (inspectPort !== undefined)
-      process.env.NODE_OPTIONS = `${saved ?? ""} --inspect=127.0.0.1:${inspectPort}`.trim();
-    try {
-      nodes.push(startNode(home, port, [...nodeArgs(), "--p2p.laddr", p2p]));
-    } finally {
-      if (saved === undefined) delete process.env.NODE_OPTIONS;
-      else process.env.NODE_OPTIONS = saved;
-    }
+    nodes.push(
+      withInspectOption(inspectPort, () =>
+        startNode(home, port, [...nodeArgs(), "--p2p.laddr", p2p]),
+      ),
+    );
   });
 }
 
@@ -374,20 +362,11 @@ async function runProfiled(): Promise<void> {
   const inspectPort = await freePort();
   const net = await startSingle(benchAppState(signed.accounts), inspectPort);
   try {
-    const profiler = await connectInspectorProfiler(inspectPort);
-    let started: Promise<void> = Promise.resolve();
-    let stopped: Promise<CpuProfile> | undefined;
     log(`profiling 1 validator over ${PROFILE_MS / 1000} s…`);
-    const m = await measure(net, signed, PROFILE_MS, (edge) => {
-      if (edge === "start") started = profiler.start(1000);
-      else stopped = started.then(() => profiler.stop());
-    });
-    if (stopped === undefined) throw new Error("the profiled window never closed");
-    const profile = await stopped;
-    profiler.close();
-    const file = join(tmpdir(), `qos-app-bench-${Date.now()}.cpuprofile`);
-    writeFileSync(file, JSON.stringify(profile));
-    profiled = { m, summary: summarizeCpuProfile(profile, ROOT, 12), file };
+    const p = await profileWindow(inspectPort, "qos-app-bench", (onWindow) =>
+      measure(net, signed, PROFILE_MS, onWindow),
+    );
+    profiled = { m: p.result, summary: summarizeCpuProfile(p.profile, ROOT, 12), file: p.file };
   } finally {
     await net.stop();
   }
@@ -505,28 +484,14 @@ function buildSection(): { header: string[]; rows: string[][]; notes: string[] }
     const p = profiled;
     notes.push(
       "",
-      `Where the node's time goes: V8 CPU profile of 1 validator over ${PROFILE_MS / 1000} s ` +
-        `(that run: ${perS(p.m.okPerS)} committed sends/s, node CPU ${formatNumber(p.m.nodesCpuPct)}% of a core, ` +
-        `other work ${formatNumber(p.m.noiseCpuPct)}%). Busy ` +
-        `${formatNumber(((p.summary.totalMs - p.summary.idleMs) / p.summary.totalMs) * 100)}% of ` +
-        `${formatNumber(p.summary.totalMs / 1000)} s sampled. Top self time:`,
-      "",
-      formatTable(
-        ["function (file:line)", "self ms", "% busy"],
-        p.summary.top.map((t) => [t.fn, formatNumber(t.ms), formatNumber(t.pctBusy)]),
+      ...profileNoteLines(
+        p.summary,
+        `Where the node's time goes: V8 CPU profile of 1 validator over ${PROFILE_MS / 1000} s ` +
+          `(that run: ${perS(p.m.okPerS)} committed sends/s, node CPU ${formatNumber(p.m.nodesCpuPct)}% of a core, ` +
+          `other work ${formatNumber(p.m.noiseCpuPct)}%).`,
+        "Top self time:",
+        "This repository's functions by inclusive time:",
       ),
-      "",
-      "This repository's functions by inclusive time:",
-      "",
-      formatTable(
-        ["function (file:line)", "incl. ms", "% busy"],
-        p.summary.topInclusive.map((t) => [t.fn, formatNumber(t.ms), formatNumber(t.pctBusy)]),
-      ),
-      "",
-      `By area: ${p.summary.byArea
-        .slice(0, 8)
-        .map((a) => `${a.area} ${formatNumber(a.pctBusy)}%`)
-        .join(", ")}`,
       `Profile saved to ${p.file}.`,
     );
   }

@@ -1,7 +1,8 @@
 // Ranks the functions of a V8 CPU profile (node --cpu-prof, or the inspector's Profiler.stop)
-// by self time.
+// by self and inclusive time, and writes that ranking as a bench's note lines.
 
 import { relative } from "node:path";
+import { formatNumber, formatTable } from "./benchStats.ts";
 
 interface ProfileNode {
   readonly id: number;
@@ -151,4 +152,37 @@ export function summarizeCpuProfile(profile: CpuProfile, root: string, n = 10): 
       .sort((a, b) => b[1] - a[1])
       .map(([area, us]) => ({ area, selfMs: us / 1000, pctBusy: (100 * us) / busyUs })),
   };
+}
+
+/**
+ * A profile summary as note lines: `intro` and the busy share, then `selfTitle` over the self-time
+ * table, `inclusiveTitle` over the inclusive-time table, and the busiest areas.
+ */
+export function profileNoteLines(
+  s: CpuProfileSummary,
+  intro: string,
+  selfTitle: string,
+  inclusiveTitle: string,
+): string[] {
+  return [
+    `${intro} Busy ${formatNumber(((s.totalMs - s.idleMs) / s.totalMs) * 100)}% of ` +
+      `${formatNumber(s.totalMs / 1000)} s sampled. ${selfTitle}`,
+    "",
+    formatTable(
+      ["function (file:line)", "self ms", "% busy"],
+      s.top.map((t) => [t.fn, formatNumber(t.ms), formatNumber(t.pctBusy)]),
+    ),
+    "",
+    inclusiveTitle,
+    "",
+    formatTable(
+      ["function (file:line)", "incl. ms", "% busy"],
+      s.topInclusive.map((t) => [t.fn, formatNumber(t.ms), formatNumber(t.pctBusy)]),
+    ),
+    "",
+    `By area: ${s.byArea
+      .slice(0, 8)
+      .map((a) => `${a.area} ${formatNumber(a.pctBusy)}%`)
+      .join(", ")}`,
+  ];
 }

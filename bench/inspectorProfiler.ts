@@ -1,6 +1,9 @@
 // CPU profiling of another Node process through its inspector (started with --inspect=PORT):
 // the V8 sampling profiler of `node --cpu-prof`, but over a chosen window only.
 
+import { writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { WebSocket } from "ws";
 import type { CpuProfile } from "./cpuProfile.ts";
 
@@ -66,4 +69,35 @@ export async function connectInspectorProfiler(
     },
     close: () => ws.close(),
   };
+}
+
+/** A profiled run: what `run` returned, the profile of its window, and the file it was saved to. */
+export interface ProfiledWindow<T> {
+  readonly result: T;
+  readonly profile: CpuProfile;
+  readonly file: string;
+}
+
+/**
+ * Profiles the process behind `inspectPort` (1 ms sampling) over the window `run` reports through
+ * `onWindow`, then saves the profile as `<tmpdir>/<prefix>-<time>.cpuprofile`.
+ */
+export async function profileWindow<T>(
+  inspectPort: number,
+  prefix: string,
+  run: (onWindow: (edge: "start" | "end") => void) => Promise<T>,
+): Promise<ProfiledWindow<T>> {
+  const profiler = await connectInspectorProfiler(inspectPort);
+  let started: Promise<void> = Promise.resolve();
+  let stopped: Promise<CpuProfile> | undefined;
+  const result = await run((edge) => {
+    if (edge === "start") started = profiler.start(1000);
+    else stopped = started.then(() => profiler.stop());
+  });
+  if (stopped === undefined) throw new Error("the profiled window never closed");
+  const profile = await stopped;
+  profiler.close();
+  const file = join(tmpdir(), `${prefix}-${Date.now()}.cpuprofile`);
+  writeFileSync(file, JSON.stringify(profile));
+  return { result, profile, file };
 }

@@ -1,9 +1,8 @@
 // Single-node throughput: committed txs/s and broadcast→commit latency of one validator running
 // the kvstore app, beside the ceilings measured in the same run (app alone, RPC alone, LMDB).
 // Run alone: npx vitest bench --run --config vitest.bench.config.ts bench/nodeThroughput.bench.ts
-import { readFileSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { loadConfig } from "@qos/node";
 import { afterAll, bench, describe } from "vitest";
@@ -16,10 +15,11 @@ import {
   rpcCall,
   startNode,
 } from "../test/e2e/harness.ts";
+import { envNumber, withInspectOption } from "./benchEnv.ts";
 import { saveBenchSection } from "./benchResults.ts";
 import { formatNumber, formatRatio, formatTable } from "./benchStats.ts";
-import { type CpuProfile, type CpuProfileSummary, summarizeCpuProfile } from "./cpuProfile.ts";
-import { connectInspectorProfiler } from "./inspectorProfiler.ts";
+import { type CpuProfileSummary, profileNoteLines, summarizeCpuProfile } from "./cpuProfile.ts";
+import { profileWindow } from "./inspectorProfiler.ts";
 import {
   type HealthLoadResult,
   runHealthLoad,
@@ -27,6 +27,7 @@ import {
   STALL_MS,
   type TxLoadResult,
 } from "./loadGenerator.ts";
+import { machineBusyMs, processCpuMs } from "./networkLoad.ts";
 import {
   type CheckTxLimit,
   type FinalizeLimit,
@@ -37,14 +38,6 @@ import {
 } from "./rawLimits.ts";
 
 const ROOT = resolve(import.meta.dirname, "..");
-
-function envNumber(name: string, fallback: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < 0) throw new Error(`${name}=${raw}: want a non-negative number`);
-  return n;
-}
 
 const DURATION_MS = envNumber("BENCH_DURATION_S", 20) * 1000;
 const WARMUP_MS = envNumber("BENCH_WARMUP_S", 4) * 1000;
@@ -68,30 +61,6 @@ function durationMs(text: string): number {
 
 // Refuse a bad knob before any node starts.
 for (const tc of [...TIMEOUT_COMMITS, PROFILE_TIMEOUT_COMMIT]) durationMs(tc);
-
-/** utime + stime of a process in ms from /proc (Linux, USER_HZ 100); NaN when unreadable. */
-function processCpuMs(pid: number | undefined): number {
-  if (pid === undefined) return Number.NaN;
-  try {
-    const text = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
-    return (Number(fields[11]) + Number(fields[12])) * 10; // stat fields 14 (utime), 15 (stime)
-  } catch {
-    return Number.NaN;
-  }
-}
-
-/** Non-idle CPU time of the whole machine in ms (all cores, /proc/stat); NaN when unreadable. */
-function machineBusyMs(): number {
-  try {
-    const cpuLine = readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "";
-    const f = cpuLine.trim().split(/\s+/).slice(1).map(Number);
-    const idle = (f[3] ?? 0) + (f[4] ?? 0); // idle + iowait
-    return (f.reduce((a, b) => a + b, 0) - idle) * 10;
-  } catch {
-    return Number.NaN;
-  }
-}
 
 interface BenchNode {
   readonly node: RunningNode;
@@ -137,19 +106,9 @@ async function startBenchNode(timeoutCommit: string, inspectPort?: number): Prom
     if (!config.ok) throw config.error;
     const port = await freePort();
     const args = Object.entries(overrides).flatMap(([k, v]) => [`--${k}`, v]);
-    // --cpu-prof is refused in NODE_OPTIONS; --inspect is not, and the profiler then runs over
-    // the measuring window only. spawn copies the environment synchronously.
-    const savedOptions = process.env.NODE_OPTIONS;
-    if (inspectPort !== undefined) {
-      process.env.NODE_OPTIONS = `${savedOptions ?? ""} --inspect=127.0.0.1:${inspectPort}`.trim();
-    }
-    try {
-      node = startNode(dir.path, port, args);
-    } finally {
-      if (savedOptions === undefined) delete process.env.NODE_OPTIONS;
-      else process.env.NODE_OPTIONS = savedOptions;
-    }
-    const started = node;
+    // The profiler then runs over the measuring window only.
+    const started = withInspectOption(inspectPort, () => startNode(dir.path, port, args));
+    node = started;
     const deadline = performance.now() + 30_000;
     for (;;) {
       if (started.proc.exitCode !== null) throw new Error(`node exited:\n${started.output()}`);
@@ -320,25 +279,16 @@ async function runProfiled(): Promise<void> {
   const inspectPort = await freePort();
   const n = await startBenchNode(PROFILE_TIMEOUT_COMMIT, inspectPort);
   try {
-    const profiler = await connectInspectorProfiler(inspectPort);
-    let started: Promise<void> = Promise.resolve();
-    let stopped: Promise<CpuProfile> | undefined;
     log(`profiling the node (timeout_commit=${PROFILE_TIMEOUT_COMMIT}, ${PROFILE_MS / 1000} s)…`);
-    const measured = await loadNode(n, "prof", PROFILE_MS, (edge) => {
-      if (edge === "start") started = profiler.start(1000);
-      else stopped = started.then(() => profiler.stop());
-    });
-    if (stopped === undefined) throw new Error("the profiled window never closed");
-    const profile = await stopped;
-    profiler.close();
-    const file = join(tmpdir(), `qos-node-bench-${Date.now()}.cpuprofile`);
-    writeFileSync(file, JSON.stringify(profile));
+    const p = await profileWindow(inspectPort, "qos-node-bench", (onWindow) =>
+      loadNode(n, "prof", PROFILE_MS, onWindow),
+    );
     profiled = {
       timeoutCommit: PROFILE_TIMEOUT_COMMIT,
-      load: measured.load,
-      nodeCpuPct: measured.nodeCpuPct,
-      summary: summarizeCpuProfile(profile, ROOT, 10),
-      file,
+      load: p.result.load,
+      nodeCpuPct: p.result.nodeCpuPct,
+      summary: summarizeCpuProfile(p.profile, ROOT, 10),
+      file: p.file,
     };
   } finally {
     await n.stop();
@@ -491,28 +441,14 @@ function buildSection(): { header: string[]; rows: string[][]; notes: string[] }
     const p = profiled;
     notes.push(
       "",
-      `Where the time goes: V8 CPU profile of the node over a ${PROFILE_MS / 1000} s window ` +
-        `(timeout_commit=${p.timeoutCommit}; that run: ${perS(p.load.committedPerS)} committed txs/s, ` +
-        `node CPU ${formatNumber(p.nodeCpuPct)}% of a core). ` +
-        `Busy ${formatNumber(((p.summary.totalMs - p.summary.idleMs) / p.summary.totalMs) * 100)}% of ` +
-        `${formatNumber(p.summary.totalMs / 1000)} s sampled. Top 10 self time:`,
-      "",
-      formatTable(
-        ["function (file:line)", "self ms", "% busy"],
-        p.summary.top.map((t) => [t.fn, formatNumber(t.ms), formatNumber(t.pctBusy)]),
+      ...profileNoteLines(
+        p.summary,
+        `Where the time goes: V8 CPU profile of the node over a ${PROFILE_MS / 1000} s window ` +
+          `(timeout_commit=${p.timeoutCommit}; that run: ${perS(p.load.committedPerS)} committed txs/s, ` +
+          `node CPU ${formatNumber(p.nodeCpuPct)}% of a core).`,
+        "Top 10 self time:",
+        "Top 10 of this repository's functions by inclusive time (the node's stages):",
       ),
-      "",
-      "Top 10 of this repository's functions by inclusive time (the node's stages):",
-      "",
-      formatTable(
-        ["function (file:line)", "incl. ms", "% busy"],
-        p.summary.topInclusive.map((t) => [t.fn, formatNumber(t.ms), formatNumber(t.pctBusy)]),
-      ),
-      "",
-      `By area: ${p.summary.byArea
-        .slice(0, 8)
-        .map((a) => `${a.area} ${formatNumber(a.pctBusy)}%`)
-        .join(", ")}`,
       `Profile saved to ${p.file} (open in Chrome DevTools > Performance, or VS Code).`,
     );
   }
