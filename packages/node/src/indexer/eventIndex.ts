@@ -43,7 +43,11 @@ const MARK = new Uint8Array([0]);
  * (0x00 → 0x01 0x01, 0x01 → 0x01 0x02) and terminated by 0x00.
  */
 export function keyPart(text: string): Uint8Array {
-  const bytes = utf8Encode(text);
+  return keyPartOf(utf8Encode(text));
+}
+
+/** `keyPart` of text already encoded as UTF-8. */
+function keyPartOf(bytes: Uint8Array): Uint8Array {
   const long = bytes.length > INLINE_LIMIT;
   const content = long ? new Uint8Array(createHash("sha256").update(bytes).digest()) : bytes;
   let escapes = 0;
@@ -120,7 +124,101 @@ export function primaryKey(space: IndexSpace, pos: bigint): Uint8Array {
   return concatBytes(new Uint8Array([PREFIX_PRIMARY]), encodePosition(pos, space.posWidth));
 }
 
-/** Writes the event entries of one item; call inside an LMDB transaction. */
+/** A text's key part and its UTF-8 bytes (the stored value of an event entry). */
+interface KeyText {
+  readonly part: Uint8Array;
+  readonly utf8: Uint8Array;
+}
+
+/** A `type.key` composite tag with its key part and event type, looked up once per pair. */
+interface CompositeTag {
+  readonly text: string;
+  readonly part: Uint8Array;
+  readonly eventType: string;
+}
+
+const TEXT_CACHE_LIMIT = 16_384;
+const SLAB_BYTES = 64 * 1024;
+
+/**
+ * Key parts of the tags and values seen recently: a block's txs repeat the same tags, addresses
+ * and amounts, so most attributes cost a map lookup instead of a UTF-8 encode and an escape.
+ * The UTF-8 bytes live in shared 64 KiB slabs that are never overwritten (a value handed to
+ * LMDB stays valid), and a slab's address is looked up once by lmdb-js, not once per value.
+ */
+function createTextCache(): {
+  text(s: string): KeyText;
+  tag(type: string, key: string): CompositeTag;
+} {
+  const texts = new Map<string, KeyText>();
+  const tags = new Map<string, Map<string, CompositeTag>>();
+  let tagCount = 0;
+  let slab = new Uint8Array(SLAB_BYTES);
+  let used = 0;
+  const encoder = new TextEncoder();
+
+  function encodeToSlab(s: string): Uint8Array {
+    // At most 3 bytes per UTF-16 unit; longer texts get their own array.
+    const max = s.length * 3;
+    if (max > SLAB_BYTES / 4) return utf8Encode(s);
+    if (used + max > SLAB_BYTES) {
+      slab = new Uint8Array(SLAB_BYTES);
+      used = 0;
+    }
+    const { written } = encoder.encodeInto(s, slab.subarray(used));
+    const out = slab.subarray(used, used + written);
+    used += written;
+    return out;
+  }
+
+  return {
+    text(s) {
+      const hit = texts.get(s);
+      if (hit !== undefined) return hit;
+      const utf8 = encodeToSlab(s);
+      const entry = { part: keyPartOf(utf8), utf8 };
+      if (texts.size >= TEXT_CACHE_LIMIT) texts.clear();
+      texts.set(s, entry);
+      return entry;
+    },
+    tag(type, key) {
+      let byKey = tags.get(type);
+      if (byKey === undefined) {
+        if (tagCount >= TEXT_CACHE_LIMIT) {
+          tags.clear();
+          tagCount = 0;
+        }
+        byKey = new Map();
+        tags.set(type, byKey);
+      }
+      let entry = byKey.get(key);
+      if (entry === undefined) {
+        const text = `${type}.${key}`;
+        entry = { text, part: keyPart(text), eventType: eventTypeOfKey(text) };
+        byKey.set(key, entry);
+        tagCount++;
+      }
+      return entry;
+    },
+  };
+}
+
+const textCache = createTextCache();
+
+/** A reused key buffer: LMDB copies the key inside `put`, so one buffer serves every entry. */
+let keyScratch = new Uint8Array(2048);
+
+function scratchKey(length: number): Uint8Array {
+  if (keyScratch.length < length) keyScratch = new Uint8Array(length * 2);
+  return keyScratch;
+}
+
+/**
+ * Writes the event entries of one item. Call inside an LMDB write transaction (lmdb-js
+ * `transaction`/`transactionSync` callback): the key is built in a reused buffer.
+ * An attribute repeated with the same tag and value within the item is written once (the
+ * same key and value twice leave the same database).
+ */
 export function putEvents(
   space: IndexSpace,
   pos: bigint,
@@ -129,26 +227,40 @@ export function putEvents(
 ): void {
   const posBytes = encodePosition(pos, space.posWidth);
   const types = new Set<string>();
+  const written = new Map<CompositeTag, Set<KeyText>>();
   for (const event of events) {
     if (event.type === "") continue;
     for (const attr of event.attributes) {
       if (attr.key === "" || attr.index !== true) continue;
-      const composite = `${event.type}.${attr.key}`;
-      if (reserved.includes(composite)) continue;
-      space.db.put(
-        concatBytes(
-          new Uint8Array([PREFIX_EVENT]),
-          keyPart(composite),
-          keyPart(attr.value),
-          posBytes,
-        ),
-        utf8Encode(attr.value),
-      );
-      types.add(eventTypeOfKey(composite));
+      const tag = textCache.tag(event.type, attr.key);
+      if (reserved.includes(tag.text)) continue;
+      const value = textCache.text(attr.value);
+      let values = written.get(tag);
+      if (values === undefined) {
+        values = new Set();
+        written.set(tag, values);
+      } else if (values.has(value)) {
+        continue;
+      }
+      values.add(value);
+      const length = 1 + tag.part.length + value.part.length + posBytes.length;
+      const key = scratchKey(length);
+      key[0] = PREFIX_EVENT;
+      key.set(tag.part, 1);
+      key.set(value.part, 1 + tag.part.length);
+      key.set(posBytes, 1 + tag.part.length + value.part.length);
+      space.db.put(key.subarray(0, length), value.utf8);
+      types.add(tag.eventType);
     }
   }
   for (const type of types) {
-    space.db.put(concatBytes(new Uint8Array([PREFIX_TYPE]), keyPart(type), posBytes), MARK);
+    const part = textCache.text(type).part;
+    const length = 1 + part.length + posBytes.length;
+    const key = scratchKey(length);
+    key[0] = PREFIX_TYPE;
+    key.set(part, 1);
+    key.set(posBytes, 1 + part.length);
+    space.db.put(key.subarray(0, length), MARK);
   }
 }
 
