@@ -33,6 +33,27 @@ function checkDenomField(denom: string): void {
   if (denom === "") throw qscError("invalidRequest", "denom is empty");
 }
 
+/** The signer of every message its token's issuer sends. */
+function issuerSigners(msg: { issuer: string }): Uint8Array[] {
+  return [parseAddress(msg.issuer, "issuer")];
+}
+
+/** The stateless checks every issuer message starts with. */
+function checkIssuerAndDenom(msg: { issuer: string; denom: string }): void {
+  parseAddress(msg.issuer, "issuer");
+  checkDenomField(msg.denom);
+}
+
+type FrozenSchema = typeof qscTx.MsgFreezeSchema | typeof qscTx.MsgUnfreezeSchema;
+type FrozenResponseSchema =
+  | typeof qscTx.MsgFreezeResponseSchema
+  | typeof qscTx.MsgUnfreezeResponseSchema;
+type FrozenMsg = qscTx.MsgFreeze | qscTx.MsgUnfreeze;
+type PausedSchema = typeof qscTx.MsgPauseSchema | typeof qscTx.MsgUnpauseSchema;
+type PausedResponseSchema =
+  | typeof qscTx.MsgPauseResponseSchema
+  | typeof qscTx.MsgUnpauseResponseSchema;
+
 /** The token, after checking that `issuer` is its issuer (qsc 2, qsc 4). */
 function tokenOfIssuer(
   keeper: QscKeeper,
@@ -178,10 +199,9 @@ export function createQscMsgHandlers(keeper: QscKeeper): MsgHandler[] {
   const issue = handler({
     typeUrl: typeUrl(qscTx.MsgIssueSchema),
     schema: qscTx.MsgIssueSchema,
-    signers: (msg) => [parseAddress(msg.issuer, "issuer")],
+    signers: issuerSigners,
     validateBasic(msg) {
-      parseAddress(msg.issuer, "issuer");
-      checkDenomField(msg.denom);
+      checkIssuerAndDenom(msg);
       parsePositiveAmount(msg.amount, "amount");
       if (msg.to !== "") parseAddress(msg.to, "recipient");
     },
@@ -248,22 +268,55 @@ export function createQscMsgHandlers(keeper: QscKeeper): MsgHandler[] {
     },
   });
 
-  const freeze = handler({
-    typeUrl: typeUrl(qscTx.MsgFreezeSchema),
-    schema: qscTx.MsgFreezeSchema,
-    signers: (msg) => [parseAddress(msg.issuer, "issuer")],
-    validateBasic(msg) {
-      parseAddress(msg.issuer, "issuer");
-      checkDenomField(msg.denom);
-      parseAddress(msg.holder, "holder");
-      parsePositiveAmount(msg.amount, "amount");
-    },
-    handle(ctx, msg) {
-      const issuer = parseAddress(msg.issuer, "issuer");
-      const holder = parseAddress(msg.holder, "holder");
-      const amount = parsePositiveAmount(msg.amount, "amount");
-      tokenOfIssuer(keeper, ctx, msg.denom, issuer);
-      const frozen = keeper.frozen(ctx, msg.denom, holder);
+  /**
+   * MsgFreeze and MsgUnfreeze (qsc 4): the token's issuer sets a holder's frozen amount to
+   * `next(frozen, amount)`, which throws where the message's rule refuses.
+   */
+  const setFrozenHandler = (
+    schema: FrozenSchema,
+    response: FrozenResponseSchema,
+    event: typeof QSC_EVENT.frozen | typeof QSC_EVENT.unfrozen,
+    next: (
+      ctx: TxContext,
+      msg: FrozenMsg,
+      holder: Uint8Array,
+      frozen: bigint,
+      amount: bigint,
+    ) => bigint,
+  ): MsgHandler =>
+    handler({
+      typeUrl: typeUrl(schema),
+      schema,
+      signers: issuerSigners,
+      validateBasic(msg) {
+        checkIssuerAndDenom(msg);
+        parseAddress(msg.holder, "holder");
+        parsePositiveAmount(msg.amount, "amount");
+      },
+      handle(ctx, msg) {
+        const issuer = parseAddress(msg.issuer, "issuer");
+        const holder = parseAddress(msg.holder, "holder");
+        const amount = parsePositiveAmount(msg.amount, "amount");
+        tokenOfIssuer(keeper, ctx, msg.denom, issuer);
+        const frozen = next(ctx, msg, holder, keeper.frozen(ctx, msg.denom, holder), amount);
+        keeper.setFrozen(ctx, msg.denom, holder, frozen);
+        ctx.emit(
+          qscEvent(event, {
+            denom: msg.denom,
+            owner: addressToBech32(holder),
+            value: amount.toString(),
+            frozen: frozen.toString(),
+          }),
+        );
+        return toBinary(response, create(response, { frozen: frozen.toString() }));
+      },
+    });
+
+  const freeze = setFrozenHandler(
+    qscTx.MsgFreezeSchema,
+    qscTx.MsgFreezeResponseSchema,
+    QSC_EVENT.frozen,
+    (ctx, msg, holder, frozen, amount) => {
       const balance = bank.balance(ctx, holder, msg.denom);
       if (frozen + amount > balance) {
         throw qscError(
@@ -271,101 +324,57 @@ export function createQscMsgHandlers(keeper: QscKeeper): MsgHandler[] {
           `cannot freeze ${amount}${msg.denom} of ${msg.holder}: it holds ${balance}, of which ${frozen} are frozen`,
         );
       }
-      keeper.setFrozen(ctx, msg.denom, holder, frozen + amount);
-      ctx.emit(
-        qscEvent(QSC_EVENT.frozen, {
-          denom: msg.denom,
-          owner: addressToBech32(holder),
-          value: amount.toString(),
-          frozen: (frozen + amount).toString(),
-        }),
-      );
-      return toBinary(
-        qscTx.MsgFreezeResponseSchema,
-        create(qscTx.MsgFreezeResponseSchema, { frozen: (frozen + amount).toString() }),
-      );
+      return frozen + amount;
     },
-  });
+  );
 
-  const unfreeze = handler({
-    typeUrl: typeUrl(qscTx.MsgUnfreezeSchema),
-    schema: qscTx.MsgUnfreezeSchema,
-    signers: (msg) => [parseAddress(msg.issuer, "issuer")],
-    validateBasic(msg) {
-      parseAddress(msg.issuer, "issuer");
-      checkDenomField(msg.denom);
-      parseAddress(msg.holder, "holder");
-      parsePositiveAmount(msg.amount, "amount");
-    },
-    handle(ctx, msg) {
-      const issuer = parseAddress(msg.issuer, "issuer");
-      const holder = parseAddress(msg.holder, "holder");
-      const amount = parsePositiveAmount(msg.amount, "amount");
-      tokenOfIssuer(keeper, ctx, msg.denom, issuer);
-      const frozen = keeper.frozen(ctx, msg.denom, holder);
+  const unfreeze = setFrozenHandler(
+    qscTx.MsgUnfreezeSchema,
+    qscTx.MsgUnfreezeResponseSchema,
+    QSC_EVENT.unfrozen,
+    (_ctx, msg, _holder, frozen, amount) => {
       if (amount > frozen) {
         throw qscError(
           "unfreezeExceedsFrozen",
           `cannot unfreeze ${amount}${msg.denom} of ${msg.holder}: only ${frozen} are frozen`,
         );
       }
-      keeper.setFrozen(ctx, msg.denom, holder, frozen - amount);
-      ctx.emit(
-        qscEvent(QSC_EVENT.unfrozen, {
-          denom: msg.denom,
-          owner: addressToBech32(holder),
-          value: amount.toString(),
-          frozen: (frozen - amount).toString(),
-        }),
-      );
-      return toBinary(
-        qscTx.MsgUnfreezeResponseSchema,
-        create(qscTx.MsgUnfreezeResponseSchema, { frozen: (frozen - amount).toString() }),
-      );
+      return frozen - amount;
     },
-  });
+  );
 
-  const pause = handler({
-    typeUrl: typeUrl(qscTx.MsgPauseSchema),
-    schema: qscTx.MsgPauseSchema,
-    signers: (msg) => [parseAddress(msg.issuer, "issuer")],
-    validateBasic(msg) {
-      parseAddress(msg.issuer, "issuer");
-      checkDenomField(msg.denom);
-    },
-    handle(ctx, msg) {
-      const issuer = parseAddress(msg.issuer, "issuer");
-      tokenOfIssuer(keeper, ctx, msg.denom, issuer);
-      if (keeper.isPaused(ctx, msg.denom)) {
-        throw qscError("alreadyPaused", `token ${msg.denom} is already paused`);
-      }
-      keeper.setPaused(ctx, msg.denom, true);
-      ctx.emit(qscEvent(QSC_EVENT.paused, { denom: msg.denom, account: addressToBech32(issuer) }));
-      return toBinary(qscTx.MsgPauseResponseSchema, create(qscTx.MsgPauseResponseSchema));
-    },
-  });
+  /** MsgPause and MsgUnpause (qsc 4): the token's issuer sets its paused flag to `paused`. */
+  const setPausedHandler = (
+    schema: PausedSchema,
+    response: PausedResponseSchema,
+    paused: boolean,
+  ): MsgHandler =>
+    handler({
+      typeUrl: typeUrl(schema),
+      schema,
+      signers: issuerSigners,
+      validateBasic: checkIssuerAndDenom,
+      handle(ctx, msg) {
+        const issuer = parseAddress(msg.issuer, "issuer");
+        tokenOfIssuer(keeper, ctx, msg.denom, issuer);
+        if (keeper.isPaused(ctx, msg.denom) === paused) {
+          throw paused
+            ? qscError("alreadyPaused", `token ${msg.denom} is already paused`)
+            : qscError("notPaused", `token ${msg.denom} is not paused`);
+        }
+        keeper.setPaused(ctx, msg.denom, paused);
+        ctx.emit(
+          qscEvent(paused ? QSC_EVENT.paused : QSC_EVENT.unpaused, {
+            denom: msg.denom,
+            account: addressToBech32(issuer),
+          }),
+        );
+        return toBinary(response, create(response));
+      },
+    });
 
-  const unpause = handler({
-    typeUrl: typeUrl(qscTx.MsgUnpauseSchema),
-    schema: qscTx.MsgUnpauseSchema,
-    signers: (msg) => [parseAddress(msg.issuer, "issuer")],
-    validateBasic(msg) {
-      parseAddress(msg.issuer, "issuer");
-      checkDenomField(msg.denom);
-    },
-    handle(ctx, msg) {
-      const issuer = parseAddress(msg.issuer, "issuer");
-      tokenOfIssuer(keeper, ctx, msg.denom, issuer);
-      if (!keeper.isPaused(ctx, msg.denom)) {
-        throw qscError("notPaused", `token ${msg.denom} is not paused`);
-      }
-      keeper.setPaused(ctx, msg.denom, false);
-      ctx.emit(
-        qscEvent(QSC_EVENT.unpaused, { denom: msg.denom, account: addressToBech32(issuer) }),
-      );
-      return toBinary(qscTx.MsgUnpauseResponseSchema, create(qscTx.MsgUnpauseResponseSchema));
-    },
-  });
+  const pause = setPausedHandler(qscTx.MsgPauseSchema, qscTx.MsgPauseResponseSchema, true);
+  const unpause = setPausedHandler(qscTx.MsgUnpauseSchema, qscTx.MsgUnpauseResponseSchema, false);
 
   return [createToken, issue, burn, freeze, unfreeze, pause, unpause];
 }
