@@ -146,6 +146,57 @@ function parseTransfer(msg: qosBankTx.MsgTransfer) {
   return { senders, receivers };
 }
 
+/** What is left of allowance `have` after spending `c` from it (refused when it does not cover). */
+function spendAllowance(have: bigint, c: Coin): bigint {
+  if (have < c.amount) {
+    throw bankError(
+      BANK_CODE.insufficientAllowance,
+      `allowance ${have}${c.denom} is smaller than ${c.amount}${c.denom}: insufficient allowance`,
+    );
+  }
+  return have - c.amount;
+}
+
+type AllowanceSchema =
+  | typeof qosBankTx.MsgApproveSchema
+  | typeof qosBankTx.MsgIncreaseAllowanceSchema
+  | typeof qosBankTx.MsgDecreaseAllowanceSchema;
+type AllowanceResponseSchema =
+  | typeof qosBankTx.MsgApproveResponseSchema
+  | typeof qosBankTx.MsgIncreaseAllowanceResponseSchema
+  | typeof qosBankTx.MsgDecreaseAllowanceResponseSchema;
+type AllowanceMsg = MessageShape<AllowanceSchema>;
+
+/**
+ * MsgApprove, MsgIncreaseAllowance, MsgDecreaseAllowance: for each coin in order, the owner sets
+ * the spender's allowance of its denom to `next(have, coin)`, which throws where the message's
+ * rule refuses, with an Approval event. `have()` reads the current allowance (MsgApprove never
+ * calls it: a set does not read).
+ */
+function allowanceHandler(
+  bank: BankKeeperInternal,
+  schema: AllowanceSchema,
+  response: AllowanceResponseSchema,
+  next: (have: () => bigint, c: Coin, m: AllowanceMsg) => bigint,
+): MsgHandler {
+  return handler(schema, {
+    signers: (m) => [bech32ToAddress(m.owner, "owner address")],
+    validateBasic(m) {
+      ownerSpender(m);
+      nonEmptyCoinsFromProto(m.coins, "coins");
+    },
+    handle(ctx, m) {
+      const [owner, spender] = ownerSpender(m);
+      for (const c of nonEmptyCoinsFromProto(m.coins, "coins")) {
+        const value = next(() => bank.allowance(ctx, owner, spender, c.denom), c, m);
+        bank.setAllowance(ctx, owner, spender, c.denom, value);
+        ctx.emit(approvalEvent(owner, spender, c.denom, value));
+      }
+      return empty(response);
+    },
+  });
+}
+
 function emitMessageSender(ctx: TxContext, sender: Uint8Array): void {
   ctx.emit(makeEvent("message", [["sender", addressToBech32(sender)]]));
 }
@@ -190,66 +241,37 @@ export function createBankMsgs(bank: BankKeeperInternal): MsgHandler[] {
         return empty(qosBankTx.MsgTransferResponseSchema);
       },
     }),
-    handler(qosBankTx.MsgApproveSchema, {
-      signers: (m) => [bech32ToAddress(m.owner, "owner address")],
-      validateBasic(m) {
-        ownerSpender(m);
-        nonEmptyCoinsFromProto(m.coins, "coins");
+    allowanceHandler(
+      bank,
+      qosBankTx.MsgApproveSchema,
+      qosBankTx.MsgApproveResponseSchema,
+      (_have, c) => c.amount,
+    ),
+    allowanceHandler(
+      bank,
+      qosBankTx.MsgIncreaseAllowanceSchema,
+      qosBankTx.MsgIncreaseAllowanceResponseSchema,
+      (have, c) => {
+        const next = have() + c.amount;
+        if (next >= 1n << 256n)
+          throw sdkError(SDK_CODE.invalidCoins, `allowance of ${c.denom} overflows 256 bits`);
+        return next;
       },
-      handle(ctx, m) {
-        const [owner, spender] = ownerSpender(m);
-        for (const c of nonEmptyCoinsFromProto(m.coins, "coins")) {
-          bank.setAllowance(ctx, owner, spender, c.denom, c.amount);
-          ctx.emit(approvalEvent(owner, spender, c.denom, c.amount));
-        }
-        return empty(qosBankTx.MsgApproveResponseSchema);
+    ),
+    allowanceHandler(
+      bank,
+      qosBankTx.MsgDecreaseAllowanceSchema,
+      qosBankTx.MsgDecreaseAllowanceResponseSchema,
+      (have, c, m) => {
+        const allowance = have();
+        if (allowance === 0n)
+          throw bankError(
+            BANK_CODE.allowanceNotFound,
+            `no allowance of ${c.denom} for ${m.spender}`,
+          );
+        return spendAllowance(allowance, c);
       },
-    }),
-    handler(qosBankTx.MsgIncreaseAllowanceSchema, {
-      signers: (m) => [bech32ToAddress(m.owner, "owner address")],
-      validateBasic(m) {
-        ownerSpender(m);
-        nonEmptyCoinsFromProto(m.coins, "coins");
-      },
-      handle(ctx, m) {
-        const [owner, spender] = ownerSpender(m);
-        for (const c of nonEmptyCoinsFromProto(m.coins, "coins")) {
-          const next = bank.allowance(ctx, owner, spender, c.denom) + c.amount;
-          if (next >= 1n << 256n)
-            throw sdkError(SDK_CODE.invalidCoins, `allowance of ${c.denom} overflows 256 bits`);
-          bank.setAllowance(ctx, owner, spender, c.denom, next);
-          ctx.emit(approvalEvent(owner, spender, c.denom, next));
-        }
-        return empty(qosBankTx.MsgIncreaseAllowanceResponseSchema);
-      },
-    }),
-    handler(qosBankTx.MsgDecreaseAllowanceSchema, {
-      signers: (m) => [bech32ToAddress(m.owner, "owner address")],
-      validateBasic(m) {
-        ownerSpender(m);
-        nonEmptyCoinsFromProto(m.coins, "coins");
-      },
-      handle(ctx, m) {
-        const [owner, spender] = ownerSpender(m);
-        for (const c of nonEmptyCoinsFromProto(m.coins, "coins")) {
-          const have = bank.allowance(ctx, owner, spender, c.denom);
-          if (have === 0n)
-            throw bankError(
-              BANK_CODE.allowanceNotFound,
-              `no allowance of ${c.denom} for ${m.spender}`,
-            );
-          if (have < c.amount) {
-            throw bankError(
-              BANK_CODE.insufficientAllowance,
-              `allowance ${have}${c.denom} is smaller than ${c.amount}${c.denom}: insufficient allowance`,
-            );
-          }
-          bank.setAllowance(ctx, owner, spender, c.denom, have - c.amount);
-          ctx.emit(approvalEvent(owner, spender, c.denom, have - c.amount));
-        }
-        return empty(qosBankTx.MsgDecreaseAllowanceResponseSchema);
-      },
-    }),
+    ),
     handler(qosBankTx.MsgRevokeAllowanceSchema, {
       signers: (m) => [bech32ToAddress(m.owner, "owner address")],
       validateBasic(m) {
@@ -290,15 +312,9 @@ export function createBankMsgs(bank: BankKeeperInternal): MsgHandler[] {
         const to = bech32ToAddress(m.to, "to address");
         const coins = nonEmptyCoinsFromProto(m.coins, "coins");
         for (const c of coins) {
-          const have = bank.allowance(ctx, owner, spender, c.denom);
-          if (have < c.amount) {
-            throw bankError(
-              BANK_CODE.insufficientAllowance,
-              `allowance ${have}${c.denom} is smaller than ${c.amount}${c.denom}: insufficient allowance`,
-            );
-          }
-          bank.setAllowance(ctx, owner, spender, c.denom, have - c.amount);
-          ctx.emit(approvalEvent(owner, spender, c.denom, have - c.amount));
+          const next = spendAllowance(bank.allowance(ctx, owner, spender, c.denom), c);
+          bank.setAllowance(ctx, owner, spender, c.denom, next);
+          ctx.emit(approvalEvent(owner, spender, c.denom, next));
         }
         bank.send(ctx, owner, to, coins);
         emitMessageSender(ctx, spender);
