@@ -46,6 +46,7 @@ import {
   createTxRunner,
   FEE_COLLECTOR_ADDRESS,
   type TxEnv,
+  type TxOutcome,
   type TxRunner,
 } from "./runtime/txRunner.ts";
 
@@ -122,6 +123,20 @@ function errorQuery(e: unknown, height: bigint): QueryResponse {
   if (e instanceof QosError)
     return queryResponse({ code: 26, codespace: SDK_CODESPACE, log: e.message, height });
   throw e;
+}
+
+/** The ABCI result of one tx the runner ran (CheckTx adds its priority). */
+function execTxResult(out: TxOutcome): ExecTxResult {
+  return {
+    code: out.code,
+    data: out.data,
+    log: out.log,
+    info: "",
+    gasWanted: out.gasWanted,
+    gasUsed: out.gasUsed,
+    events: out.events,
+    codespace: out.codespace,
+  };
 }
 
 function invalidGenesis(message: string): QosError<"invalid_genesis"> {
@@ -271,17 +286,7 @@ export function createQosApp(opts: QosAppOptions, deps: QosAppDeps): QosApp {
         ),
         req.tx,
       );
-      return {
-        code: out.code,
-        data: out.data,
-        log: out.log,
-        info: "",
-        gasWanted: out.gasWanted,
-        gasUsed: out.gasUsed,
-        events: out.events,
-        codespace: out.codespace,
-        priority: out.priority,
-      };
+      return { ...execTxResult(out), priority: out.priority };
     },
 
     async prepareProposal(req: PrepareProposalRequest): Promise<PrepareProposalResponse> {
@@ -320,19 +325,7 @@ export function createQosApp(opts: QosAppOptions, deps: QosAppDeps): QosApp {
       // A re-run of an uncommitted block starts from the committed state (genesis stays).
       if (!genesisPending) store.discardWorking();
       const env = envFor("deliver", req.height, req.time, (name) => store.working(name));
-      const txResults: ExecTxResult[] = req.txs.map((tx) => {
-        const out = runner.run(env, tx);
-        return {
-          code: out.code,
-          data: out.data,
-          log: out.log,
-          info: "",
-          gasWanted: out.gasWanted,
-          gasUsed: out.gasUsed,
-          events: out.events,
-          codespace: out.codespace,
-        };
-      });
+      const txResults = req.txs.map((tx) => execTxResult(runner.run(env, tx)));
       if (opts.checkInvariantsEveryBlock === true) {
         const broken = runInvariants(readContext(req.height, (n) => store.working(n)));
         if (broken.length > 0)
