@@ -23,9 +23,10 @@ import { envNumber, withInspectOption } from "./benchEnv.ts";
 import { saveBenchSection } from "./benchResults.ts";
 import { formatNumber, formatRatio, formatTable } from "./benchStats.ts";
 import { type CpuProfileSummary, profileNoteLines, summarizeCpuProfile } from "./cpuProfile.ts";
+import { createCpuWindow } from "./cpuWindow.ts";
 import { profileWindow } from "./inspectorProfiler.ts";
 import { runTxLoad, type TxLoadResult, type TxSource } from "./loadGenerator.ts";
-import { machineBusyMs, processCpuMs } from "./networkLoad.ts";
+import { processCpuMs } from "./networkLoad.ts";
 import { benchAppState, buildSignedLoad, makeBenchAccounts, type SignedLoad } from "./qosTxs.ts";
 import {
   measureQosApp,
@@ -231,27 +232,13 @@ async function measure(
   onWindow?: (edge: "start" | "end") => void,
 ): Promise<Measured> {
   const loadAvg = loadavg()[0] ?? Number.NaN;
-  const cpuNow = () => net.nodes.reduce((a, n) => a + processCpuMs(n.proc.pid), 0);
-  let cpu0 = Number.NaN;
-  let cpu1 = Number.NaN;
-  let busy0 = Number.NaN;
-  let busy1 = Number.NaN;
-  let gen0 = process.cpuUsage();
-  let gen1 = gen0;
-  let t0 = 0;
-  let t1 = 0;
+  const cpu = createCpuWindow(() => net.nodes.reduce((a, n) => a + processCpuMs(n.proc.pid), 0));
   const startProbe = setTimeout(() => {
-    cpu0 = cpuNow();
-    busy0 = machineBusyMs();
-    gen0 = process.cpuUsage();
-    t0 = performance.now();
+    cpu.start();
     onWindow?.("start");
   }, WARMUP_MS);
   const endProbe = setTimeout(() => {
-    cpu1 = cpuNow();
-    busy1 = machineBusyMs();
-    gen1 = process.cpuUsage(gen0);
-    t1 = performance.now();
+    cpu.end();
     onWindow?.("end");
   }, WARMUP_MS + durationMs);
   let load: TxLoadResult;
@@ -270,9 +257,7 @@ async function measure(
     clearTimeout(startProbe);
     clearTimeout(endProbe);
   }
-  const wall = t1 - t0;
-  const nodesMs = cpu1 - cpu0;
-  const genMs = (gen1.user + gen1.system) / 1000;
+  const shares = cpu.shares();
   const outcomes = await countOutcomes(
     (net.nodes[0] as RunningNode).rpc,
     load.fromHeight,
@@ -282,9 +267,9 @@ async function measure(
     load,
     outcomes,
     okPerS: load.windowS > 0 ? outcomes.ok / load.windowS : 0,
-    nodesCpuPct: (100 * nodesMs) / wall,
-    genCpuPct: (100 * genMs) / wall,
-    noiseCpuPct: Math.max(0, (100 * (busy1 - busy0 - nodesMs - genMs)) / wall),
+    nodesCpuPct: shares.nodesPct,
+    genCpuPct: shares.genPct,
+    noiseCpuPct: shares.otherPct,
     loadAvg,
   };
 }

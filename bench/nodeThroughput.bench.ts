@@ -19,6 +19,7 @@ import { envNumber, withInspectOption } from "./benchEnv.ts";
 import { saveBenchSection } from "./benchResults.ts";
 import { formatNumber, formatRatio, formatTable } from "./benchStats.ts";
 import { type CpuProfileSummary, profileNoteLines, summarizeCpuProfile } from "./cpuProfile.ts";
+import { createCpuWindow } from "./cpuWindow.ts";
 import { profileWindow } from "./inspectorProfiler.ts";
 import {
   type HealthLoadResult,
@@ -27,7 +28,7 @@ import {
   STALL_MS,
   type TxLoadResult,
 } from "./loadGenerator.ts";
-import { machineBusyMs, processCpuMs } from "./networkLoad.ts";
+import { processCpuMs } from "./networkLoad.ts";
 import {
   type CheckTxLimit,
   type FinalizeLimit,
@@ -158,26 +159,13 @@ async function loadNode(
   durationMsValue: number,
   onWindow?: (edge: "start" | "end") => void,
 ): Promise<{ load: TxLoadResult; nodeCpuPct: number; genCpuPct: number; otherCpuPct: number }> {
-  let machine0 = Number.NaN;
-  let machine1 = Number.NaN;
-  let node0 = Number.NaN;
-  let gen0 = process.cpuUsage();
-  let t0 = performance.now();
-  let node1 = Number.NaN;
-  let gen1 = gen0;
-  let t1 = t0;
+  const cpu = createCpuWindow(() => processCpuMs(n.node.proc.pid));
   const startProbe = setTimeout(() => {
-    node0 = processCpuMs(n.node.proc.pid);
-    machine0 = machineBusyMs();
-    gen0 = process.cpuUsage();
-    t0 = performance.now();
+    cpu.start();
     onWindow?.("start");
   }, WARMUP_MS);
   const endProbe = setTimeout(() => {
-    node1 = processCpuMs(n.node.proc.pid);
-    machine1 = machineBusyMs();
-    gen1 = process.cpuUsage(gen0);
-    t1 = performance.now();
+    cpu.end();
     onWindow?.("end");
   }, WARMUP_MS + durationMsValue);
   try {
@@ -188,14 +176,12 @@ async function loadNode(
       durationMs: durationMsValue,
       tag,
     });
-    const wall = t1 - t0;
-    const nodeMs = node1 - node0;
-    const genMs = (gen1.user + gen1.system) / 1000;
+    const shares = cpu.shares();
     return {
       load,
-      nodeCpuPct: (100 * nodeMs) / wall,
-      genCpuPct: (100 * genMs) / wall,
-      otherCpuPct: Math.max(0, (100 * (machine1 - machine0 - nodeMs - genMs)) / wall),
+      nodeCpuPct: shares.nodesPct,
+      genCpuPct: shares.genPct,
+      otherCpuPct: shares.otherPct,
     };
   } finally {
     clearTimeout(startProbe);
