@@ -23,7 +23,7 @@ import { envNumber, withInspectOption } from "./benchEnv.ts";
 import { saveBenchSection } from "./benchResults.ts";
 import { formatNumber, formatRatio, formatTable } from "./benchStats.ts";
 import { type CpuProfileSummary, profileNoteLines, summarizeCpuProfile } from "./cpuProfile.ts";
-import { createCpuWindow } from "./cpuWindow.ts";
+import { timedCpuWindow } from "./cpuWindow.ts";
 import { profileWindow } from "./inspectorProfiler.ts";
 import { runTxLoad, type TxLoadResult, type TxSource } from "./loadGenerator.ts";
 import { processCpuMs } from "./networkLoad.ts";
@@ -232,15 +232,12 @@ async function measure(
   onWindow?: (edge: "start" | "end") => void,
 ): Promise<Measured> {
   const loadAvg = loadavg()[0] ?? Number.NaN;
-  const cpu = createCpuWindow(() => net.nodes.reduce((a, n) => a + processCpuMs(n.proc.pid), 0));
-  const startProbe = setTimeout(() => {
-    cpu.start();
-    onWindow?.("start");
-  }, WARMUP_MS);
-  const endProbe = setTimeout(() => {
-    cpu.end();
-    onWindow?.("end");
-  }, WARMUP_MS + durationMs);
+  const cpu = timedCpuWindow(
+    () => net.nodes.reduce((a, n) => a + processCpuMs(n.proc.pid), 0),
+    WARMUP_MS,
+    WARMUP_MS + durationMs,
+    onWindow,
+  );
   let load: TxLoadResult;
   try {
     const rpcs = net.nodes.map((n) => n.rpc);
@@ -254,8 +251,7 @@ async function measure(
       tag: "qos",
     });
   } finally {
-    clearTimeout(startProbe);
-    clearTimeout(endProbe);
+    cpu.cancel();
   }
   const shares = cpu.shares();
   const outcomes = await countOutcomes(

@@ -57,3 +57,31 @@ export function createCpuWindow(nodesCpuMs: () => number): CpuWindow {
     },
   };
 }
+
+/**
+ * A window whose edges timers sample `startMs` and `endMs` from now; `onEdge` runs after each
+ * sample (e.g. to start and stop a profiler). `cancel` clears the timers that have not fired.
+ */
+export function timedCpuWindow(
+  nodesCpuMs: () => number,
+  startMs: number,
+  endMs: number,
+  onEdge?: (edge: "start" | "end") => void,
+): { shares(): CpuShares; cancel(): void } {
+  const window = createCpuWindow(nodesCpuMs);
+  const startTimer = setTimeout(() => {
+    window.start();
+    onEdge?.("start");
+  }, startMs);
+  const endTimer = setTimeout(() => {
+    window.end();
+    onEdge?.("end");
+  }, endMs);
+  return {
+    shares: () => window.shares(),
+    cancel() {
+      clearTimeout(startTimer);
+      clearTimeout(endTimer);
+    },
+  };
+}

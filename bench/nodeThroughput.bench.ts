@@ -19,7 +19,7 @@ import { envNumber, withInspectOption } from "./benchEnv.ts";
 import { saveBenchSection } from "./benchResults.ts";
 import { formatNumber, formatRatio, formatTable } from "./benchStats.ts";
 import { type CpuProfileSummary, profileNoteLines, summarizeCpuProfile } from "./cpuProfile.ts";
-import { createCpuWindow } from "./cpuWindow.ts";
+import { timedCpuWindow } from "./cpuWindow.ts";
 import { profileWindow } from "./inspectorProfiler.ts";
 import {
   type HealthLoadResult,
@@ -159,15 +159,12 @@ async function loadNode(
   durationMsValue: number,
   onWindow?: (edge: "start" | "end") => void,
 ): Promise<{ load: TxLoadResult; nodeCpuPct: number; genCpuPct: number; otherCpuPct: number }> {
-  const cpu = createCpuWindow(() => processCpuMs(n.node.proc.pid));
-  const startProbe = setTimeout(() => {
-    cpu.start();
-    onWindow?.("start");
-  }, WARMUP_MS);
-  const endProbe = setTimeout(() => {
-    cpu.end();
-    onWindow?.("end");
-  }, WARMUP_MS + durationMsValue);
+  const cpu = timedCpuWindow(
+    () => processCpuMs(n.node.proc.pid),
+    WARMUP_MS,
+    WARMUP_MS + durationMsValue,
+    onWindow,
+  );
   try {
     const load = await runTxLoad({
       rpc: n.rpc,
@@ -184,8 +181,7 @@ async function loadNode(
       otherCpuPct: shares.otherPct,
     };
   } finally {
-    clearTimeout(startProbe);
-    clearTimeout(endProbe);
+    cpu.cancel();
   }
 }
 
