@@ -3,7 +3,7 @@
 // FinalizeBlock, one atomic store write (block, commit, results, state), app Commit and
 // the mempool update.
 
-import { create, toBinary } from "@bufbuild/protobuf";
+import { toBinary } from "@bufbuild/protobuf";
 import type { Timestamp } from "@bufbuild/protobuf/wkt";
 import type { Application, CommitInfo, FinalizeBlockResponse, Misbehavior } from "@qos/app";
 import {
@@ -41,7 +41,6 @@ import {
   encodeWireMessage,
   equalBytes,
   err,
-  FinalizeBlockRecordSchema,
   ok,
   PartSchema,
   QosError,
@@ -49,14 +48,8 @@ import {
   toHex,
   ValidatorSetSchema,
 } from "@qos/types";
-import {
-  eventToProto,
-  execTxResultToProto,
-  paramsUpdateToProto,
-  timestampToAbci,
-  validatorUpdateFromAbci,
-  validatorUpdateToProto,
-} from "./abciConvert.ts";
+import { paramsUpdateToProto, timestampToAbci, validatorUpdateFromAbci } from "./abciConvert.ts";
+import { type BlockResults, blockResultsOf } from "./blockResults.ts";
 import { type ChainState, encodeChainState, nextHeight, updateChainState } from "./chainState.ts";
 import { type EvidencePool, evidenceListSize } from "./evidence/evidencePool.ts";
 import type { Logger } from "./logger.ts";
@@ -142,6 +135,8 @@ export function expectedBlockTime(state: ChainState, lastCommit: Commit): Timest
 export interface AppliedBlock {
   readonly state: ChainState;
   readonly response: FinalizeBlockResponse;
+  /** The response's results as stored (hashes, protos, encodings), for indexing and events. */
+  readonly results: BlockResults;
 }
 
 export interface BlockExecutorDeps {
@@ -402,7 +397,8 @@ export function createBlockExecutor(deps: BlockExecutorDeps): BlockExecutor {
       if (header === undefined) throw new QosError(BlockErrorCode.Invalid, "block without header");
       const height = header.height;
       const res = await finalize(state, block, blockId.hash, state.lastValidators);
-      const txResults = res.txResults.map(execTxResultToProto);
+      const txs = block.data?.txs ?? [];
+      const results = blockResultsOf(txs, res);
       const next = updateChainState(state, {
         height,
         blockId,
@@ -412,7 +408,7 @@ export function createBlockExecutor(deps: BlockExecutorDeps): BlockExecutor {
           res.consensusParamUpdates === undefined
             ? undefined
             : paramsUpdateToProto(res.consensusParamUpdates),
-        resultsHash: resultsHash(txResults),
+        resultsHash: resultsHash(results.txResults),
         appHash: res.appHash,
       });
       if (!next.ok) {
@@ -422,15 +418,6 @@ export function createBlockExecutor(deps: BlockExecutorDeps): BlockExecutor {
           `applying block ${height}: ${next.error.message}`,
         );
       }
-      const record = create(FinalizeBlockRecordSchema, {
-        events: res.events.map(eventToProto),
-        txResults,
-        validatorUpdates: res.validatorUpdates.map(validatorUpdateToProto),
-        ...(res.consensusParamUpdates !== undefined
-          ? { consensusParamUpdates: paramsUpdateToProto(res.consensusParamUpdates) }
-          : {}),
-        appHash: res.appHash,
-      });
       const meta = createBlockMeta({
         blockId,
         blockSize: BigInt(sealed.blockBytes.length),
@@ -450,7 +437,7 @@ export function createBlockExecutor(deps: BlockExecutorDeps): BlockExecutor {
               : encodeWireMessage(CommitSchema, block.lastCommit ?? createCommit()),
           seenCommitBytes: encodeWireMessage(CommitSchema, seenCommit),
         });
-        blockStore.saveResults(batch, height, toBinary(FinalizeBlockRecordSchema, record));
+        blockStore.saveResults(batch, height, results.recordBytes);
         saveStateRecords(stateStore, batch, next.value);
         app.persist?.(batch);
       });
@@ -458,7 +445,7 @@ export function createBlockExecutor(deps: BlockExecutorDeps): BlockExecutor {
       if (mempool !== null) await mempool.lock();
       try {
         const commitRes = await app.commit();
-        if (mempool !== null) await mempool.update(height, block.data?.txs ?? [], res.txResults);
+        if (mempool !== null) await mempool.update(height, txs, res.txResults, results.txHashes);
         if (commitRes.retainHeight > 0n)
           logger.debug(
             { retainHeight: String(commitRes.retainHeight) },
@@ -468,7 +455,7 @@ export function createBlockExecutor(deps: BlockExecutorDeps): BlockExecutor {
         mempool?.unlock();
       }
       pool?.update(next.value, block.evidence?.evidence ?? []);
-      return { state: next.value, response: res };
+      return { state: next.value, response: res, results };
     },
 
     async replayBlockToApp(state, block, lastValidators) {

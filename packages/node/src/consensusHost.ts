@@ -99,6 +99,8 @@ export interface CommittedBlock {
   readonly sealed: ProposalBlock;
   readonly state: ChainState;
   readonly response: import("@qos/app").FinalizeBlockResponse;
+  /** The block's results as stored (hashes, protos, encodings). */
+  readonly results: import("./blockResults.ts").BlockResults;
 }
 
 export interface ConsensusHostOptions {
@@ -874,7 +876,13 @@ export function createConsensusHost(
       },
       "committed block",
     );
-    deps.onCommitted({ block: sealed.block, sealed, state, response: applied.response });
+    deps.onCommitted({
+      block: sealed.block,
+      sealed,
+      state,
+      response: applied.response,
+      results: applied.results,
+    });
     for (let i = heightWaiters.length - 1; i >= 0; i--) {
       const w = heightWaiters[i] as (typeof heightWaiters)[number];
       if (w.height <= decidedHeight) {

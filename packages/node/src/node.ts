@@ -5,7 +5,6 @@
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { toBinary } from "@bufbuild/protobuf";
-import type { FinalizeBlockResponse } from "@qos/app";
 import { cryptoBackendInfo, sha256 } from "@qos/crypto";
 import {
   type BlockStore,
@@ -35,9 +34,9 @@ import {
 } from "@qos/types";
 import { open as openLmdb } from "lmdb";
 import { collectDefaultMetrics, Registry } from "prom-client";
-import { eventToProto, execTxResultToProto } from "./abciConvert.ts";
 import { createApplication } from "./appFactory.ts";
 import { createBlockExecutor } from "./blockExecutor.ts";
+import type { BlockResults } from "./blockResults.ts";
 import { createBlockSync } from "./blocksync/blockSync.ts";
 import { createBlockSyncMetrics } from "./blocksync/blockSyncMetrics.ts";
 import type { ChainState } from "./chainState.ts";
@@ -111,6 +110,7 @@ function indexBlockResults(
   txs: readonly Uint8Array[],
   txResults: readonly ExecTxResult[],
   events: BlockIndexEntry["events"],
+  encoded?: Pick<BlockResults, "txHashes" | "txResultBytes">,
 ): Promise<void> {
   return indexer.indexFinalizedBlock(
     { height, events },
@@ -119,9 +119,9 @@ function indexBlockResults(
       return {
         height,
         index,
-        hash: sha256(tx),
+        hash: encoded?.txHashes[index] ?? sha256(tx),
         txBytes: tx,
-        resultBytes: toBinary(ExecTxResultSchema, r),
+        resultBytes: encoded?.txResultBytes[index] ?? toBinary(ExecTxResultSchema, r),
         events: r.events,
         code: r.code,
       };
@@ -337,20 +337,16 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
 
     /** Index and publish a committed block (after the block is durable). */
     let indexing: Promise<void> = Promise.resolve();
-    function publishCommitted(
-      block: Block,
-      blockId: BlockID,
-      response: FinalizeBlockResponse,
-    ): void {
+    function publishCommitted(block: Block, blockId: BlockID, results: BlockResults): void {
       const height = block.header?.height ?? 0n;
-      const txResults = response.txResults.map(execTxResultToProto);
-      const events = response.events.map(eventToProto);
+      const { txResults, events } = results;
       metrics.onBlock(block, clock.nowMs());
-      const busEvents = blockEventsForBus(block, blockId, {
-        events,
-        txResults,
-        appHash: response.appHash,
-      });
+      const busEvents = blockEventsForBus(
+        block,
+        blockId,
+        { events, txResults, appHash: results.appHash },
+        { txHashes: results.txHashes, skipTxEvents: !eventBus.mayMatchEventType("Tx") },
+      );
       // Events go out once the block is indexed, so a client told "committed" (a Tx event,
       // broadcast_tx_commit) finds the tx with `tx` at once (read-your-writes).
       const publish = () => {
@@ -363,7 +359,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
       const ix = indexer;
       const txs = block.data?.txs ?? [];
       indexing = indexing
-        .then(() => indexBlockResults(ix, height, txs, txResults, events))
+        .then(() => indexBlockResults(ix, height, txs, txResults, events, results))
         .catch((e: unknown) => logger.error({ err: e, height: String(height) }, "indexing failed"))
         .then(publish);
     }
@@ -415,10 +411,10 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
         reportPeer: (peer, offence, reason) => network.reportPeer(peer, offence, reason),
         onConflictingVotes: (a, b) => evidencePool.reportConflictingVotes(a, b),
         ...(lastBlockAppHash !== undefined ? { lastBlockAppHash } : {}),
-        onCommitted: ({ block, sealed, state: next, response }) => {
+        onCommitted: ({ block, sealed, state: next, results }) => {
           chainState = next;
           metrics.setValidators(next.validators.size, next.validators.totalVotingPower);
-          publishCommitted(block, sealed.blockId, response);
+          publishCommitted(block, sealed.blockId, results);
         },
       });
     }
@@ -463,7 +459,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
         applyBlock: async (sealed, commit) => {
           const applied = await executor.applyBlock(currentState(), sealed, commit, () => {});
           chainState = applied.state;
-          publishCommitted(sealed.block, sealed.blockId, applied.response);
+          publishCommitted(sealed.block, sealed.blockId, applied.results);
           return applied.state;
         },
         onCaughtUp: () => {

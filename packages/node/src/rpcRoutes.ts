@@ -502,9 +502,10 @@ export function createRpcRoutes(deps: RpcRoutesDeps): MethodRegistry {
       handler: async ({ tx }) => {
         // rpc/core/mempool.go BroadcastTxAsync: the mempool's own refusals (too large, in the
         // cache, mempool full) are errors; the app's verdict is not returned.
-        const r = await mempool.checkTx(tx);
+        const hash = sha256(tx);
+        const r = await mempool.checkTx(tx, { hash });
         if (!r.ok) throw invalidParams(r.error.message);
-        return { code: 0, data: "", log: "", codespace: "", hash: toHex(sha256(tx)) };
+        return { code: 0, data: "", log: "", codespace: "", hash: toHex(hash) };
       },
     }),
 
@@ -512,14 +513,15 @@ export function createRpcRoutes(deps: RpcRoutesDeps): MethodRegistry {
       params: { tx: param.bytesBase64() },
       description: "submit a tx and return its CheckTx result",
       handler: async ({ tx }) => {
-        const r = await mempool.checkTx(tx);
+        const hash = sha256(tx);
+        const r = await mempool.checkTx(tx, { hash });
         if (!r.ok) throw invalidParams(r.error.message);
         return {
           code: r.value.code,
           data: toHex(r.value.data),
           log: r.value.log,
           codespace: r.value.codespace,
-          hash: toHex(sha256(tx)),
+          hash: toHex(hash),
         };
       },
     }),
@@ -675,11 +677,17 @@ function orderBy(text: string | undefined): "asc" | "desc" {
   throw invalidParams(`expected order_by to be either "asc" or "desc", got ${text}`);
 }
 
-/** The events a committed block publishes on the bus (types/event_bus.go PublishEventNewBlock / Tx). */
+/**
+ * The events a committed block publishes on the bus (types/event_bus.go PublishEventNewBlock /
+ * Tx). `txHashes` (sha256 of each tx) saves hashing again; with `skipTxEvents` (no subscription
+ * can take a Tx event) the per-tx events are left out, except for a tx whose result carries an
+ * event of type `tm` (it adds `tm.event` values, so any query might match it).
+ */
 export function blockEventsForBus(
   block: Block,
   blockId: BlockID,
   record: { events: readonly Event[]; txResults: readonly ExecTxResult[]; appHash: Uint8Array },
+  opts: { readonly txHashes?: readonly Uint8Array[]; readonly skipTxEvents?: boolean } = {},
 ): BusEvent[] {
   const header = block.header;
   const height = String(header?.height ?? 0n);
@@ -726,7 +734,8 @@ export function blockEventsForBus(
   const txs = block.data?.txs ?? [];
   txs.forEach((tx, index) => {
     const result = record.txResults[index] ?? create(ExecTxResultSchema);
-    const hash = toHex(sha256(tx));
+    if (opts.skipTxEvents === true && !result.events.some((e) => e.type === "tm")) return;
+    const hash = toHex(opts.txHashes?.[index] ?? sha256(tx));
     const events: Record<string, string[]> = {
       "tm.event": ["Tx"],
       "tx.hash": [hash],

@@ -78,6 +78,12 @@ export interface EventBus {
   unsubscribeAll(subscriber: string): Result<void, QosError<EventBusErrorCode>>;
   /** Delivers to every matching subscription without blocking; returns the delivery count. */
   publish(event: BusEvent): number;
+  /**
+   * False only when no subscription can match an event whose `tm.event` is exactly
+   * `[tmEvent]`: every query is indexed by `tm.event = '<other type>'`. A publisher may then
+   * skip building such events.
+   */
+  mayMatchEventType(tmEvent: string): boolean;
   numClients(): number;
   numClientSubscriptions(subscriber: string): number;
   /** Ends every subscription (reason BUS_CLOSED) and refuses new ones. */
@@ -376,6 +382,14 @@ export function createEventBus(opts: EventBusOptions = {}, deps: EventBusDeps = 
       }
       for (const sub of touched) sub.notify(onListenerError);
       return delivered;
+    },
+
+    mayMatchEventType(tmEvent) {
+      if (unkeyed.size > 0) return true;
+      for (const [tag, byValue] of keyed) {
+        if (tag !== "tm.event" || byValue.has(tmEvent)) return true;
+      }
+      return false;
     },
 
     numClients: () => bySubscriber.size,

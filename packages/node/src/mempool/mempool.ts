@@ -77,10 +77,11 @@ export interface Mempool {
    * Runs a new tx through the checks and the app's CheckTx. Returns the app's response
    * (code 0: added; non-zero: not added) or a MempoolError when the tx never reached
    * the app. Calls are serialised in arrival order, and wait while the mempool is locked.
+   * `opts.hash`, when given, must be sha256(tx) (a caller that needs it too computes it once).
    */
   checkTx(
     tx: Uint8Array,
-    opts?: { readonly sender?: string },
+    opts?: { readonly sender?: string; readonly hash?: Uint8Array },
   ): Promise<Result<CheckTxResponse, MempoolError>>;
   /**
    * Txs in arrival order while they fit: their proto size in `Data` (see
@@ -101,12 +102,14 @@ export interface Mempool {
    * After a block is committed (call while holding `lock()`): drops the block's txs and
    * keeps the successful ones in the cache so they cannot enter again, then, if
    * `recheck`, runs CheckTx (type recheck) on every remaining tx in order and evicts
-   * those that fail.
+   * those that fail. `txHashes`, when given, are the sha256 of `committedTxs` (computed once
+   * by the block executor).
    */
   update(
     height: bigint,
     committedTxs: readonly Uint8Array[],
     txResults: readonly Pick<ExecTxResult, "code">[],
+    txHashes?: readonly Uint8Array[],
   ): Promise<void>;
   /** Number of txs held. */
   size(): number;
@@ -311,7 +314,7 @@ export function createMempool(opts: Partial<MempoolOptions>, deps: MempoolDeps):
           { max: o.maxTxBytes, actual: tx.length },
         );
       }
-      const hash = sha256(tx);
+      const hash = callOpts.hash ?? sha256(tx);
       const key = keyOf(hash);
       const release = await acquire();
       try {
@@ -358,7 +361,7 @@ export function createMempool(opts: Partial<MempoolOptions>, deps: MempoolDeps):
       release();
     },
 
-    async update(newHeight, committedTxs, txResults) {
+    async update(newHeight, committedTxs, txResults, txHashes) {
       if (lockRelease === null) throw new Error("mempool.update: call lock() first");
       if (committedTxs.length !== txResults.length) {
         throw new Error(
@@ -369,7 +372,7 @@ export function createMempool(opts: Partial<MempoolOptions>, deps: MempoolDeps):
       notifiedTxsAvailable = false;
       for (let i = 0; i < committedTxs.length; i++) {
         const tx = committedTxs[i] as Uint8Array;
-        const key = keyOf(sha256(tx));
+        const key = keyOf(txHashes?.[i] ?? sha256(tx));
         if ((txResults[i] as Pick<ExecTxResult, "code">).code === 0) {
           // Committed: remembered, so the same tx cannot enter again.
           cache.push(key);

@@ -184,3 +184,37 @@ describe("event bus", () => {
     );
   });
 });
+
+describe("event bus mayMatchEventType", () => {
+  it("is false only when every query asks for another tm.event", () => {
+    const bus = createEventBus();
+    expect(bus.mayMatchEventType("Tx")).toBe(false);
+    const block = bus.subscribe("a", "tm.event = 'NewBlock'");
+    expect(block.ok).toBe(true);
+    expect(bus.mayMatchEventType("Tx")).toBe(false);
+    expect(bus.mayMatchEventType("NewBlock")).toBe(true);
+    expect(bus.subscribe("b", "tx.hash = 'AB'").ok).toBe(true);
+    expect(bus.mayMatchEventType("Tx")).toBe(true);
+    expect(bus.unsubscribe("b", "tx.hash = 'AB'").ok).toBe(true);
+    expect(bus.mayMatchEventType("Tx")).toBe(false);
+    expect(bus.subscribe("c", "tx.height > 3").ok).toBe(true);
+    expect(bus.mayMatchEventType("Tx")).toBe(true);
+  });
+
+  it("never says false for an event some subscription takes", () => {
+    fc.assert(
+      fc.property(
+        fc.array(worldQueryArb(), { maxLength: 4 }),
+        worldEventMapArb,
+        (queries, events) => {
+          const bus = createEventBus();
+          for (const [i, q] of queries.entries()) bus.subscribe(`s${i}`, q);
+          const types = events["tm.event"] ?? [];
+          if (types.length !== 1) return;
+          const delivered = bus.publish({ data: { type: "t", value: null }, events });
+          if (delivered > 0) expect(bus.mayMatchEventType(types[0] as string)).toBe(true);
+        },
+      ),
+    );
+  });
+});
