@@ -137,24 +137,42 @@ export async function createRpcServer(
   app.removeAllContentTypeParsers();
   app.addContentTypeParser("*", { parseAs: "string" }, (_req, body, done) => done(null, body));
 
+  /** Aborted when the server closes or the response closes before it was sent in full. */
+  function requestSignal(reply: FastifyReply): AbortSignal {
+    const controller = new AbortController();
+    const res = reply.raw;
+    if (serverController.signal.aborted || (res.closed && !res.writableFinished)) {
+      controller.abort();
+      return controller.signal;
+    }
+    const onServerAbort = () => controller.abort();
+    serverController.signal.addEventListener("abort", onServerAbort, { once: true });
+    res.once("close", () => {
+      serverController.signal.removeEventListener("abort", onServerAbort);
+      if (!res.writableFinished) controller.abort();
+    });
+    return controller.signal;
+  }
+
+  /**
+   * The handler's context. The abort signal (an AbortController and two listeners) is made
+   * only for a handler that reads it: most calls answer at once and never do.
+   */
   function httpContext(
     req: FastifyRequest,
     reply: FastifyReply,
     id: JsonRpcId,
     transport: "http" | "uri",
   ): RpcContext {
-    const controller = new AbortController();
-    const onServerAbort = () => controller.abort();
-    serverController.signal.addEventListener("abort", onServerAbort, { once: true });
-    reply.raw.once("close", () => {
-      serverController.signal.removeEventListener("abort", onServerAbort);
-      if (!reply.raw.writableFinished) controller.abort();
-    });
+    let signal: AbortSignal | undefined;
     return {
       transport,
       remoteAddr: remoteOf(req.raw),
       id,
-      signal: controller.signal,
+      get signal() {
+        signal ??= requestSignal(reply);
+        return signal;
+      },
       timeoutBroadcastTxCommitMs,
     };
   }
