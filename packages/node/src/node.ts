@@ -341,16 +341,21 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
       const height = block.header?.height ?? 0n;
       const { txResults, events } = results;
       metrics.onBlock(block, clock.nowMs());
-      const busEvents = blockEventsForBus(
-        block,
-        blockId,
-        { events, txResults, appHash: results.appHash },
-        { txHashes: results.txHashes, skipTxEvents: !eventBus.mayMatchEventType("Tx") },
-      );
       // Events go out once the block is indexed, so a client told "committed" (a Tx event,
-      // broadcast_tx_commit) finds the tx with `tx` at once (read-your-writes).
+      // broadcast_tx_commit) finds the tx with `tx` at once (read-your-writes). They are built
+      // then, and only the kinds some subscription present then can take.
       const publish = () => {
-        for (const ev of busEvents) eventBus.publish(ev);
+        try {
+          const busEvents = blockEventsForBus(
+            block,
+            blockId,
+            { events, txResults, appHash: results.appHash },
+            { txHashes: results.txHashes, wants: (t) => eventBus.mayMatchEventType(t) },
+          );
+          for (const ev of busEvents) eventBus.publish(ev);
+        } catch (e) {
+          logger.error({ err: e, height: String(height) }, "publishing block events failed");
+        }
       };
       if (indexer === null) {
         publish();

@@ -679,15 +679,19 @@ function orderBy(text: string | undefined): "asc" | "desc" {
 
 /**
  * The events a committed block publishes on the bus (types/event_bus.go PublishEventNewBlock /
- * Tx). `txHashes` (sha256 of each tx) saves hashing again; with `skipTxEvents` (no subscription
- * can take a Tx event) the per-tx events are left out, except for a tx whose result carries an
- * event of type `tm` (it adds `tm.event` values, so any query might match it).
+ * NewBlockHeader / Tx). `txHashes` (sha256 of each tx) saves hashing again. `wants(tmEvent)`
+ * false (no subscription can take events of that `tm.event`) leaves those events out, except
+ * when the app's events add a `tm.event` value of their own (an event of type `tm`): then any
+ * query might match, and the event is built.
  */
 export function blockEventsForBus(
   block: Block,
   blockId: BlockID,
   record: { events: readonly Event[]; txResults: readonly ExecTxResult[]; appHash: Uint8Array },
-  opts: { readonly txHashes?: readonly Uint8Array[]; readonly skipTxEvents?: boolean } = {},
+  opts: {
+    readonly txHashes?: readonly Uint8Array[];
+    readonly wants?: (tmEvent: string) => boolean;
+  } = {},
 ): BusEvent[] {
   const header = block.header;
   const height = String(header?.height ?? 0n);
@@ -702,13 +706,16 @@ export function blockEventsForBus(
       }
     }
   };
-  const blockEvents: Record<string, string[]> = {
-    "tm.event": ["NewBlock"],
-    "block.height": [height],
-  };
-  flatten(record.events, blockEvents);
-  const out: BusEvent[] = [
-    {
+  const wants = opts.wants ?? (() => true);
+  const hasTmType = (events: readonly Event[]) => events.some((e) => e.type === "tm");
+  const out: BusEvent[] = [];
+  if (wants("NewBlock") || hasTmType(record.events)) {
+    const blockEvents: Record<string, string[]> = {
+      "tm.event": ["NewBlock"],
+      "block.height": [height],
+    };
+    flatten(record.events, blockEvents);
+    out.push({
       data: {
         type: "tendermint/event/NewBlock",
         value: {
@@ -722,19 +729,22 @@ export function blockEventsForBus(
         },
       },
       events: blockEvents,
-    },
-    {
+    });
+  }
+  if (wants("NewBlockHeader")) {
+    out.push({
       data: {
         type: "tendermint/event/NewBlockHeader",
         value: { header: header ? headerToJson(header) : null },
       },
       events: { "tm.event": ["NewBlockHeader"] },
-    },
-  ];
+    });
+  }
   const txs = block.data?.txs ?? [];
+  const wantsTx = wants("Tx");
   txs.forEach((tx, index) => {
     const result = record.txResults[index] ?? create(ExecTxResultSchema);
-    if (opts.skipTxEvents === true && !result.events.some((e) => e.type === "tm")) return;
+    if (!wantsTx && !hasTmType(result.events)) return;
     const hash = toHex(opts.txHashes?.[index] ?? sha256(tx));
     const events: Record<string, string[]> = {
       "tm.event": ["Tx"],
