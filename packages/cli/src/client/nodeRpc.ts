@@ -149,6 +149,17 @@ export function createNodeRpc(node: string): NodeRpc {
     return field(body, "result");
   }
 
+  /** broadcast_tx_sync / _async: the CheckTx verdict (sync) or just the hash (async). */
+  async function broadcast(method: string, tx: Uint8Array): Promise<BroadcastResult> {
+    const r = await call(method, { tx: Buffer.from(tx).toString("base64") });
+    return {
+      code: Number(field(r, "code") ?? 0),
+      codespace: str(r, "codespace", ""),
+      log: str(r, "log", ""),
+      hash: str(r, "hash"),
+    };
+  }
+
   return {
     url,
     call,
@@ -178,24 +189,8 @@ export function createNodeRpc(node: string): NodeRpc {
           : [],
       };
     },
-    async broadcastTxSync(tx) {
-      const r = await call("broadcast_tx_sync", { tx: Buffer.from(tx).toString("base64") });
-      return {
-        code: Number(field(r, "code") ?? 0),
-        codespace: str(r, "codespace", ""),
-        log: str(r, "log", ""),
-        hash: str(r, "hash"),
-      };
-    },
-    async broadcastTxAsync(tx) {
-      const r = await call("broadcast_tx_async", { tx: Buffer.from(tx).toString("base64") });
-      return {
-        code: Number(field(r, "code") ?? 0),
-        codespace: str(r, "codespace", ""),
-        log: str(r, "log", ""),
-        hash: str(r, "hash"),
-      };
-    },
+    broadcastTxSync: (tx) => broadcast("broadcast_tx_sync", tx),
+    broadcastTxAsync: (tx) => broadcast("broadcast_tx_async", tx),
     async broadcastTxCommit(tx) {
       const r = await call("broadcast_tx_commit", { tx: Buffer.from(tx).toString("base64") });
       const checkTx = execResult(r, "check_tx");

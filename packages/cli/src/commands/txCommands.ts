@@ -363,10 +363,14 @@ function registerBank(tx: Command): void {
     await runTx(flags, cmd, [packMsg(qosBankTx.MsgTransferSchema, msg)]);
   });
 
+  /** approve / increase / decrease: one shape, `{owner, spender, coins}`, another message. */
   const allowance = (
     name: string,
     description: string,
-    build: (owner: string, spender: string, coins: string) => Any,
+    schema:
+      | typeof qosBankTx.MsgApproveSchema
+      | typeof qosBankTx.MsgIncreaseAllowanceSchema
+      | typeof qosBankTx.MsgDecreaseAllowanceSchema,
   ) =>
     withTxFlags(
       bank
@@ -377,34 +381,27 @@ function registerBank(tx: Command): void {
     ).action(async (spender: string, coins: string, flags: TxFlags, cmd: Command) => {
       const keyring = openClientKeyring(flags, homeOf(cmd));
       const owner = resolveAddress(keyring, requireFrom(flags), "--from");
-      await runTx(flags, cmd, [build(owner, resolveAddress(keyring, spender, "spender"), coins)]);
+      const fields = {
+        owner,
+        spender: resolveAddress(keyring, spender, "spender"),
+        coins: coinsProto(coins),
+      };
+      await runTx(flags, cmd, [packMsg(schema, create(schema, fields))]);
     });
   allowance(
     "approve",
     "set the allowance of SPENDER to COINS (qos.bank.v1.MsgApprove)",
-    (owner, spender, coins) =>
-      packMsg(
-        qosBankTx.MsgApproveSchema,
-        create(qosBankTx.MsgApproveSchema, { owner, spender, coins: coinsProto(coins) }),
-      ),
+    qosBankTx.MsgApproveSchema,
   );
   allowance(
     "increase-allowance",
     "add COINS to the allowance of SPENDER",
-    (owner, spender, coins) =>
-      packMsg(
-        qosBankTx.MsgIncreaseAllowanceSchema,
-        create(qosBankTx.MsgIncreaseAllowanceSchema, { owner, spender, coins: coinsProto(coins) }),
-      ),
+    qosBankTx.MsgIncreaseAllowanceSchema,
   );
   allowance(
     "decrease-allowance",
     "take COINS off the allowance of SPENDER",
-    (owner, spender, coins) =>
-      packMsg(
-        qosBankTx.MsgDecreaseAllowanceSchema,
-        create(qosBankTx.MsgDecreaseAllowanceSchema, { owner, spender, coins: coinsProto(coins) }),
-      ),
+    qosBankTx.MsgDecreaseAllowanceSchema,
   );
 
   withTxFlags(
