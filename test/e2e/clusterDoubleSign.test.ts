@@ -7,6 +7,7 @@ import { verifyDuplicateVoteEvidence } from "@qos/consensus";
 import { blockFromJson, EVIDENCE_TYPE_DUPLICATE_VOTE, toHex } from "@qos/types";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  broadcastTx,
   type Cluster,
   type ClusterNode,
   compareChains,
@@ -25,6 +26,8 @@ const CHAIN_ID = "e2e-double-sign-1";
 const EMPTY_EVIDENCE_HASH = "E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855";
 
 let cluster: Cluster;
+/** While true, the test keeps sending txs to the twin (stopped by the test or afterAll). */
+let feeding = false;
 const node = (i: number) => cluster.nodes[i] as ClusterNode;
 
 async function withLogs<T>(what: Promise<T>): Promise<T> {
@@ -79,6 +82,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
+  feeding = false;
   await cluster?.close();
 });
 
@@ -97,6 +101,18 @@ describe("two processes signing with one validator key", () => {
     );
     expect(twinSt.validator_info.address).toBe(address);
     expect(twinSt.validator_info.voting_power).toBe("10");
+
+    // Txs sent to the twin alone reach node3 only through gossip, so when node3's key proposes
+    // the two processes often hold different mempools and build different blocks: their
+    // prevotes conflict. (Without txs the twins' blocks can be byte-identical for a long
+    // time on a quiet machine: same last commit, same BFT time, same empty data.)
+    feeding = true;
+    const feeder = (async () => {
+      for (let i = 0; feeding; i++) {
+        await broadcastTx(twin.rpc, `twin-${i}=${i}`).catch(() => undefined);
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    })();
 
     // Some validator sees two different votes of node3 for one height, round and step…
     const t0 = Date.now();
@@ -138,6 +154,8 @@ describe("two processes signing with one validator key", () => {
       ),
     );
     const evidenceMs = Date.now() - t0;
+    feeding = false;
+    await feeder;
     const { height, json } = found;
     expect(json.block.header.evidence_hash).not.toBe(EMPTY_EVIDENCE_HASH);
     expect(json.block.header.evidence_hash).not.toBe("");
