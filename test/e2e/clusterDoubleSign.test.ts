@@ -69,6 +69,9 @@ beforeAll(async () => {
     chainId: CHAIN_ID,
     fullNodes: 1,
     start: [],
+    // A 1 s commit timeout (not the fast 200 ms): under CI load a twin that falls two heights
+    // behind leaves consensus for block sync and then rarely signs at node3's height.
+    nodeArgs: ["--consensus.timeout_commit", "1s", "--consensus.timeout_propose", "2s"],
   });
   copyFileSync(nodePaths(node(3).home).validatorKey, nodePaths(node(4).home).validatorKey);
   await Promise.all([0, 1, 2, 3, 4].map((i) => cluster.start(i)));
@@ -129,7 +132,7 @@ describe("two processes signing with one validator key", () => {
           }
           return undefined;
         },
-        90_000,
+        150_000,
       ),
     );
     const conflictMs = Date.now() - t0;
@@ -210,5 +213,5 @@ describe("two processes signing with one validator key", () => {
     await annotate(
       `node3 and its twin (node4) from genesis; ${seen.node} saw conflicting votes after ${conflictMs} ms; DuplicateVoteEvidence (votes at height ${evHeight}, round ${ev.value.vote_a.round}) committed at height ${height} after ${evidenceMs} ms; ${committed.size} distinct evidence committed by height ${tip}, none twice; no fork over ${cmp.compared} heights`,
     );
-  }, 300_000);
+  }, 360_000);
 });
