@@ -105,6 +105,7 @@ const configSchema = z
     mempool: z
       .object({
         recheck: z.boolean(),
+        broadcast: z.boolean(),
         size: z.number().int().positive(),
         max_txs_bytes: z.number().int().positive(),
         max_tx_bytes: z.number().int().positive(),
@@ -191,6 +192,7 @@ export function defaultConfigInput(moniker: string): ConfigInput {
     },
     mempool: {
       recheck: true,
+      broadcast: true,
       size: 5000,
       max_txs_bytes: 1_073_741_824,
       max_tx_bytes: 1_048_576,

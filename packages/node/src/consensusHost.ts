@@ -160,6 +160,11 @@ export interface GossipView {
   readonly step: number;
   readonly proposals: readonly { readonly proposal: Proposal; readonly parts: readonly Part[] }[];
   readonly votes: readonly Vote[];
+  /**
+   * The votes this process signed at this height. Usually also in `votes`; not when a vote by
+   * our key from another process (a second machine running it) reached us first.
+   */
+  readonly ownVotes: readonly Vote[];
   /** The precommits of the last height (the next block's LastCommit). */
   readonly lastCommit: Commit;
 }
@@ -251,6 +256,8 @@ export function createConsensusHost(
   let driver: ConsensusDriver<Signed> = createConsensusDriver<Signed>({ timeouts: opts.timeouts });
   /** Blocks known at this height by value id. */
   let blocks = new Map<ValueId, ProposalBlock>();
+  /** The votes we signed at this height (for gossip). */
+  let ownVotes: Vote[] = [];
   /** Proposals (with their arriving parts) at this height, by round. */
   let pending = new Map<number, PartCollector>();
   /** Blocks +2/3 precommitted that we have no proposal for, by round (consensus/state.go enterCommit). */
@@ -628,6 +635,7 @@ export function createConsensusHost(
       signed.reused === "timestamp" ? withTimestampOf(unsigned, signed.signBytes) : unsigned;
     vote.signature = signed.signature;
     walWrite({ kind: "vote", vote, peer: "" }, true);
+    ownVotes.push(vote);
     if (!replaying) gossip.vote(vote);
     await step({
       type: "vote",
@@ -895,6 +903,7 @@ export function createConsensusHost(
     validators = state.validators;
     driver = createConsensusDriver<Signed>({ timeouts: opts.timeouts });
     blocks = new Map();
+    ownVotes = [];
     pending = new Map();
     committedBlocks = new Map();
     startedHeight = false;
@@ -998,6 +1007,7 @@ export function createConsensusHost(
         step: STEP_OF_ROUND_STEP[driver.state.step] ?? 0,
         proposals,
         votes,
+        ownVotes,
         lastCommit: lastCommitVotes,
       };
     },

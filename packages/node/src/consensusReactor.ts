@@ -34,6 +34,8 @@ interface PeerRoundState {
   step: number;
   /** `round/type/index` of the votes it has. */
   readonly votes: Set<string>;
+  /** `round/type` of our own votes sent to it (whatever it announced). */
+  readonly ownSent: Set<string>;
   /** Rounds whose proposal it has. */
   readonly proposals: Set<number>;
   /** `round/index` of the block parts it has. */
@@ -46,6 +48,7 @@ function newPeerState(): PeerRoundState {
     round: -1,
     step: 0,
     votes: new Set(),
+    ownSent: new Set(),
     proposals: new Set(),
     parts: new Set(),
   };
@@ -116,6 +119,7 @@ export function createConsensusReactor(
         const m = sum.value;
         if (m.height !== ps.height) {
           ps.votes.clear();
+          ps.ownSent.clear();
           ps.proposals.clear();
           ps.parts.clear();
         }
@@ -278,6 +282,19 @@ export function createConsensusReactor(
         ps.parts.add(k);
         sent++;
       }
+    }
+    // Our own votes go to every peer once, even one that announced a vote of our index: a
+    // vote by our key we did not send it means a second process signs with our key, and the
+    // peer must see both votes to turn them into evidence (CometBFT's gossip would skip it,
+    // leaving double signing to be caught only by timing races).
+    for (const v of view.ownVotes) {
+      if (sent >= budget) return sent;
+      const own = `${v.round}/${v.type}`;
+      if (ps.ownSent.has(own)) continue;
+      if (!sendVote(peer, v)) return sent;
+      ps.ownSent.add(own);
+      ps.votes.add(voteKey(v));
+      sent++;
     }
     // Votes of the peer's round first, then the rest (POL rounds, precommits of other rounds).
     const ordered = [...view.votes].sort(

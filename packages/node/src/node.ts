@@ -480,6 +480,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
       mempool,
       logger,
       maxTxBytes: config.mempool.max_tx_bytes,
+      broadcast: config.mempool.broadcast,
     });
     const consensusReactor = createConsensusReactor(
       {},

@@ -19,6 +19,12 @@ export interface MempoolReactorOptions {
   readonly maxTxBytes?: number;
   /** Messages queued per peer before new ones are dropped (default 10000). */
   readonly sendQueueCapacity?: number;
+  /**
+   * Whether txs are sent to peers at all (config `mempool.broadcast`, default true). A node
+   * that does not broadcast still takes txs from peers; its own txs reach a block only when it
+   * proposes (CometBFT's `broadcast = false`, used by sentries and private submitters).
+   */
+  readonly broadcast?: boolean;
   /** Txs failing CheckTx from one peer within a minute that count as one `spam` offence (default 100). */
   readonly invalidTxsPerSpam?: number;
 }
@@ -57,6 +63,7 @@ export function createMempoolReactor(opts: MempoolReactorOptions): MempoolReacto
   const log = opts.logger.child({ module: "mempool-reactor" });
   const maxTxBytes = opts.maxTxBytes ?? 1024 * 1024;
   const invalidTxsPerSpam = opts.invalidTxsPerSpam ?? 100;
+  const gossip = opts.broadcast ?? true;
   const peers = new Set<NodeId>();
   const invalid = new Map<NodeId, { since: number; count: number }>();
   const catchUps = new Map<NodeId, ReturnType<typeof setTimeout>>();
@@ -142,7 +149,7 @@ export function createMempoolReactor(opts: MempoolReactorOptions): MempoolReacto
   }
 
   function broadcast(tx: MempoolTx): void {
-    if (stopped || peers.size === 0) return;
+    if (stopped || !gossip || peers.size === 0) return;
     for (const peer of peers) {
       if (tx.senders.has(peer)) continue;
       let list = pending.get(peer);
@@ -190,7 +197,7 @@ export function createMempoolReactor(opts: MempoolReactorOptions): MempoolReacto
     network.onPeerConnected((p) => {
       peers.add(p.nodeId);
       const entries = mempool.entries();
-      if (entries.length > 0) catchUp(p.nodeId, entries, 0);
+      if (gossip && entries.length > 0) catchUp(p.nodeId, entries, 0);
     }),
     network.onPeerDisconnected((id) => {
       peers.delete(id);

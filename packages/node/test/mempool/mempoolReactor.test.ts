@@ -60,7 +60,11 @@ function observed(net: P2PNetwork, sent: string[]): P2PNetwork {
   };
 }
 
-async function gossipNode(persistentPeers: string[] = [], invalidTxsPerSpam?: number) {
+async function gossipNode(
+  persistentPeers: string[] = [],
+  invalidTxsPerSpam?: number,
+  broadcast?: boolean,
+) {
   const node = makeNode({ persistentPeers });
   const app = createKvStoreApp({ memory: true });
   await app.initChain({
@@ -78,6 +82,7 @@ async function gossipNode(persistentPeers: string[] = [], invalidTxsPerSpam?: nu
     mempool,
     logger: silent,
     ...(invalidTxsPerSpam === undefined ? {} : { invalidTxsPerSpam }),
+    ...(broadcast === undefined ? {} : { broadcast }),
   });
   await node.net.start();
   const g: GossipNode = { ...node, app, mempool, reactor, sent };
@@ -131,6 +136,20 @@ describe("mempool gossip", () => {
     expect(b.mempool.txs().map(hashOf)).toEqual(a.mempool.txs().map(hashOf));
     const fromA = b.mempool.entries().every((e) => e.senders.has(a.net.nodeId));
     expect(fromA).toBe(true);
+  });
+
+  it("with broadcast off, keeps its own txs (on add and for a new peer) but takes peers' txs", async () => {
+    const quiet = await gossipNode([], undefined, false);
+    for (let i = 0; i < 10; i++) await quiet.mempool.checkTx(tx(i));
+    const b = await gossipNode([addressOf(quiet.net)]);
+    await waitFor(() => isConnected(quiet.net, b.net), "a link");
+    for (let i = 10; i < 20; i++) await quiet.mempool.checkTx(tx(i));
+    for (let i = 100; i < 105; i++) await b.mempool.checkTx(tx(i));
+    await waitFor(() => quiet.mempool.size() === 25, "b's txs on the quiet node");
+    // Let anything the quiet node might send arrive before checking it sent nothing.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(quiet.sent).toEqual([]);
+    expect(b.mempool.size()).toBe(5);
   });
 
   it("reports a malformed message; counts txs failing CheckTx as spam only in bulk", async () => {
