@@ -4,8 +4,7 @@
 
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { toBinary } from "@bufbuild/protobuf";
-import { cryptoBackendInfo, sha256 } from "@qos/crypto";
+import { cryptoBackendInfo } from "@qos/crypto";
 import {
   type BlockStore,
   createBlockStore,
@@ -21,13 +20,9 @@ import {
   type Block,
   type BlockID,
   BlockMetaSchema,
-  BlockSchema,
   CommitSchema,
   createCommit,
   decodeWireMessage,
-  type ExecTxResult,
-  ExecTxResultSchema,
-  FinalizeBlockRecordSchema,
   QosError,
   type Result,
   toHex,
@@ -54,7 +49,9 @@ import { createEvidencePool } from "./evidence/evidencePool.ts";
 import { type GenesisDoc, loadGenesis } from "./genesis.ts";
 import { handshake } from "./handshake.ts";
 import { configPaths } from "./home.ts";
-import { type BlockIndexEntry, createIndexer, type Indexer } from "./indexer/indexer.ts";
+import { catchUpIndexer } from "./indexer/blockIndexing.ts";
+import { createIndexer, type Indexer } from "./indexer/indexer.ts";
+import { createIndexingQueue, type IndexingQueue } from "./indexer/indexingQueue.ts";
 import { loadNodeKey, loadValidatorKey, nodeIdFromPublicKey } from "./keyFiles.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createMempool } from "./mempool/mempool.ts";
@@ -101,76 +98,6 @@ export interface RunningNode {
 function unwrap<T>(r: Result<T, QosError>): T {
   if (!r.ok) throw r.error;
   return r.value;
-}
-
-/** Indexes one block's FinalizeBlock events and tx results (one indexer transaction). */
-function indexBlockResults(
-  indexer: Indexer,
-  height: bigint,
-  txs: readonly Uint8Array[],
-  txResults: readonly ExecTxResult[],
-  events: BlockIndexEntry["events"],
-  encoded?: Pick<BlockResults, "txHashes" | "txResultBytes">,
-): Promise<void> {
-  return indexer.indexFinalizedBlock(
-    { height, events },
-    txs.map((tx, index) => {
-      const r = txResults[index] as ExecTxResult;
-      return {
-        height,
-        index,
-        hash: encoded?.txHashes[index] ?? sha256(tx),
-        txBytes: tx,
-        resultBytes: encoded?.txResultBytes[index] ?? toBinary(ExecTxResultSchema, r),
-        events: r.events,
-        code: r.code,
-      };
-    }),
-  );
-}
-
-/**
- * Blocks are indexed after they are committed, so a crash can leave the newest stored blocks
- * unindexed (a tx reported committed that `tx` no longer finds). Indexes them again from the
- * stored blocks and FinalizeBlock results, walking down from the last block to the newest one
- * the index holds (blocks are indexed in height order, one transaction each).
- */
-async function catchUpIndexer(
-  indexer: Indexer,
-  blockStore: BlockStore,
-  lastHeight: bigint,
-  logger: Logger,
-): Promise<void> {
-  const base = blockStore.base();
-  let from = lastHeight + 1n;
-  while (from - 1n >= base && from - 1n > 0n && !indexer.hasBlock(from - 1n)) from--;
-  if (from > lastHeight) return;
-  for (let h = from; h <= lastHeight; h++) {
-    const blockBytes = blockStore.loadBlock(h);
-    const resultBytes = blockStore.loadResults(h);
-    const block = blockBytes === undefined ? undefined : decodeWireMessage(BlockSchema, blockBytes);
-    const record =
-      resultBytes === undefined
-        ? undefined
-        : decodeWireMessage(FinalizeBlockRecordSchema, resultBytes);
-    if (block === undefined || !block.ok || record === undefined || !record.ok) {
-      throw new QosError(
-        "handshake/corrupt",
-        `block ${h} or its FinalizeBlock results are missing or undecodable; cannot index it`,
-      );
-    }
-    await indexBlockResults(
-      indexer,
-      h,
-      block.value.data?.txs ?? [],
-      record.value.txResults,
-      record.value.events,
-    );
-  }
-  logger.info(
-    { from: String(from), to: String(lastHeight) },
-    "indexed stored blocks the tx index lacked (crash after commit)",
-  );
 }
 
 export async function startNode(opts: NodeOptions): Promise<RunningNode> {
@@ -309,11 +236,17 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     chainState = hs.state;
 
     let indexer: Indexer | null = null;
+    let indexQueue: IndexingQueue | null = null;
     if (config.tx_index.indexer === "kv") {
-      const indexDb = openLmdb({ path: join(paths.dataDir, "tx_index"), maxDbs: 8 });
+      const indexPath = join(paths.dataDir, "tx_index");
+      const indexDb = openLmdb({ path: indexPath, maxDbs: 8 });
       closers.push(() => indexDb.close());
       indexer = createIndexer({}, { root: indexDb, logger: logger.child({ module: "indexer" }) });
       await catchUpIndexer(indexer, blockStore, hs.state.lastBlockHeight, logger);
+      indexQueue = createIndexingQueue(
+        { path: indexPath },
+        { indexer, logger: logger.child({ module: "indexer" }) },
+      );
     }
 
     const eventBus = createEventBus(
@@ -336,7 +269,6 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     const guard = openLastSignState(paths.signState);
 
     /** Index and publish a committed block (after the block is durable). */
-    let indexing: Promise<void> = Promise.resolve();
     function publishCommitted(block: Block, blockId: BlockID, results: BlockResults): void {
       const height = block.header?.height ?? 0n;
       const { txResults, events } = results;
@@ -357,16 +289,8 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
           logger.error({ err: e, height: String(height) }, "publishing block events failed");
         }
       };
-      if (indexer === null) {
-        publish();
-        return;
-      }
-      const ix = indexer;
-      const txs = block.data?.txs ?? [];
-      indexing = indexing
-        .then(() => indexBlockResults(ix, height, txs, txResults, events, results))
-        .catch((e: unknown) => logger.error({ err: e, height: String(height) }, "indexing failed"))
-        .then(publish);
+      if (indexQueue === null) publish();
+      else void indexQueue.index(block, results).then(publish);
     }
 
     const consensusOptions = {
@@ -490,7 +414,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
       await switching;
       await consensus?.stop();
       await blockSync.stop();
-      await indexing;
+      await indexQueue?.close();
     });
 
     const rpc: RpcServer = await createRpcServer(

@@ -1,0 +1,88 @@
+// Indexing committed blocks: one block's FinalizeBlock events and tx results into the tx and
+// block index (one indexer transaction), and the catch-up of blocks a crash left unindexed.
+// Used on the main thread and by the index worker (indexWorker.ts) alike.
+
+import { toBinary } from "@bufbuild/protobuf";
+import { sha256 } from "@qos/crypto";
+import type { BlockStore } from "@qos/store";
+import {
+  BlockSchema,
+  decodeWireMessage,
+  type ExecTxResult,
+  ExecTxResultSchema,
+  FinalizeBlockRecordSchema,
+  QosError,
+} from "@qos/types";
+import type { BlockResults } from "../blockResults.ts";
+import type { Logger } from "../logger.ts";
+import type { BlockIndexEntry, Indexer } from "./indexer.ts";
+
+/** Indexes one block's FinalizeBlock events and tx results (one indexer transaction). */
+export function indexBlockResults(
+  indexer: Indexer,
+  height: bigint,
+  txs: readonly Uint8Array[],
+  txResults: readonly ExecTxResult[],
+  events: BlockIndexEntry["events"],
+  encoded?: Partial<Pick<BlockResults, "txHashes" | "txResultBytes">>,
+): Promise<void> {
+  return indexer.indexFinalizedBlock(
+    { height, events },
+    txs.map((tx, index) => {
+      const r = txResults[index] as ExecTxResult;
+      return {
+        height,
+        index,
+        hash: encoded?.txHashes?.[index] ?? sha256(tx),
+        txBytes: tx,
+        resultBytes: encoded?.txResultBytes?.[index] ?? toBinary(ExecTxResultSchema, r),
+        events: r.events,
+        code: r.code,
+      };
+    }),
+  );
+}
+
+/**
+ * Blocks are indexed after they are committed, so a crash can leave the newest stored blocks
+ * unindexed (a tx reported committed that `tx` no longer finds). Indexes them again from the
+ * stored blocks and FinalizeBlock results, walking down from the last block to the newest one
+ * the index holds (blocks are indexed in height order, one transaction each).
+ */
+export async function catchUpIndexer(
+  indexer: Indexer,
+  blockStore: BlockStore,
+  lastHeight: bigint,
+  logger: Logger,
+): Promise<void> {
+  const base = blockStore.base();
+  let from = lastHeight + 1n;
+  while (from - 1n >= base && from - 1n > 0n && !indexer.hasBlock(from - 1n)) from--;
+  if (from > lastHeight) return;
+  for (let h = from; h <= lastHeight; h++) {
+    const blockBytes = blockStore.loadBlock(h);
+    const resultBytes = blockStore.loadResults(h);
+    const block = blockBytes === undefined ? undefined : decodeWireMessage(BlockSchema, blockBytes);
+    const record =
+      resultBytes === undefined
+        ? undefined
+        : decodeWireMessage(FinalizeBlockRecordSchema, resultBytes);
+    if (block === undefined || !block.ok || record === undefined || !record.ok) {
+      throw new QosError(
+        "handshake/corrupt",
+        `block ${h} or its FinalizeBlock results are missing or undecodable; cannot index it`,
+      );
+    }
+    await indexBlockResults(
+      indexer,
+      h,
+      block.value.data?.txs ?? [],
+      record.value.txResults,
+      record.value.events,
+    );
+  }
+  logger.info(
+    { from: String(from), to: String(lastHeight) },
+    "indexed stored blocks the tx index lacked (crash after commit)",
+  );
+}

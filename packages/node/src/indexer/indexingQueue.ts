@@ -1,0 +1,171 @@
+// Indexing of committed blocks, in height order, off the main thread when it can be: blocks go
+// to the index worker (indexWorker.ts) and each `index()` resolves once its block is in the
+// index, which the main thread's indexer then reads (`tx`, `tx_search`). Without the built
+// worker file (running from the TypeScript sources) or after the worker died, blocks are
+// indexed on the main thread instead. Indexing never fails a block: a failure is logged, as
+// CometBFT's indexer service does, and the block is indexed again by the catch-up at start.
+
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import type { Block } from "@qos/types";
+import type { BlockResults } from "../blockResults.ts";
+import type { Logger } from "../logger.ts";
+import { indexBlockResults } from "./blockIndexing.ts";
+import type { Indexer } from "./indexer.ts";
+import {
+  type FromIndexWorker,
+  type IndexWorkerData,
+  packBytes,
+  packedTransfer,
+  type ToIndexWorker,
+} from "./indexMessages.ts";
+
+export interface IndexingQueue {
+  /** Indexes a committed block after the ones before it; resolves once it is indexed (or failed). */
+  index(block: Block, results: BlockResults): Promise<void>;
+  /** Whether blocks are indexed by the worker thread (false: on the main thread). */
+  usesWorker(): boolean;
+  /** Waits for the queued blocks, then stops the worker. */
+  close(): Promise<void>;
+}
+
+export interface IndexingQueueOptions {
+  /** The tx index's LMDB directory (the one `indexer` was opened on). */
+  readonly path: string;
+  /** Index on the main thread even when the worker file exists. */
+  readonly inThread?: boolean;
+  /** The worker's module (default: the built indexWorker.js beside this file). */
+  readonly workerFile?: URL;
+}
+
+interface Queued {
+  readonly height: bigint;
+  readonly block: Block;
+  readonly results: BlockResults;
+  readonly done: () => void;
+}
+
+const WORKER_FILE = new URL("./indexWorker.js", import.meta.url);
+
+/**
+ * The parent's Node options without its resolution conditions: the worker is built JavaScript
+ * and imports the built packages, even when the parent runs from the sources (tests).
+ */
+function workerExecArgv(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === "--conditions" || a === "-C") i++;
+    else if (!a.startsWith("--conditions=") && !a.startsWith("-C=")) out.push(a);
+  }
+  return out;
+}
+
+export function createIndexingQueue(
+  opts: IndexingQueueOptions,
+  deps: { readonly indexer: Indexer; readonly logger: Logger },
+): IndexingQueue {
+  const { indexer, logger } = deps;
+  /** Blocks sent to the worker and not yet answered, oldest first. */
+  const inFlight: Queued[] = [];
+  /** Main-thread indexing, one block after another. */
+  let chain: Promise<void> = Promise.resolve();
+  let closing = false;
+  let worker: Worker | null = null;
+  let exited: Promise<void> = Promise.resolve();
+  let drained: (() => void) | null = null;
+
+  function indexHere(q: Queued): void {
+    chain = chain
+      .then(() =>
+        indexBlockResults(
+          indexer,
+          q.height,
+          q.block.data?.txs ?? [],
+          q.results.txResults,
+          q.results.events,
+          q.results,
+        ),
+      )
+      .catch((e: unknown) => logger.error({ err: e, height: String(q.height) }, "indexing failed"))
+      .then(q.done);
+  }
+
+  /** The worker is gone: what it had not answered is indexed here, in order. */
+  function workerLost(reason: string): void {
+    if (worker === null) return;
+    worker = null;
+    if (!closing) logger.error({ reason }, "index worker stopped; indexing on the main thread");
+    for (const q of inFlight.splice(0)) indexHere(q);
+    drained?.();
+  }
+
+  const workerFile = opts.workerFile ?? WORKER_FILE;
+  if (opts.inThread !== true && existsSync(fileURLToPath(workerFile))) {
+    const data: IndexWorkerData = { path: opts.path };
+    const w = new Worker(workerFile, {
+      workerData: data,
+      name: "qos-index",
+      execArgv: workerExecArgv(process.execArgv),
+    });
+    worker = w;
+    exited = new Promise((resolve) => w.once("exit", () => resolve()));
+    w.on("message", (m: FromIndexWorker) => {
+      if (m.kind === "closed") return;
+      const q = inFlight.shift();
+      if (q === undefined || q.height !== m.height) {
+        if (q !== undefined) inFlight.unshift(q);
+        workerLost(`answer for height ${m.height}, expected ${q?.height ?? "none"}`);
+        void w.terminate();
+        return;
+      }
+      if (m.kind === "failed") {
+        logger.error({ height: String(m.height), reason: m.message }, "indexing failed");
+      }
+      q.done();
+      if (inFlight.length === 0) drained?.();
+    });
+    w.on("error", (e: unknown) => workerLost(e instanceof Error ? e.message : String(e)));
+    w.on("exit", (code) => workerLost(`exit code ${code}`));
+  }
+
+  return {
+    index(block, results) {
+      return new Promise<void>((done) => {
+        const q: Queued = { height: block.header?.height ?? 0n, block, results, done };
+        if (worker === null) {
+          indexHere(q);
+          return;
+        }
+        const txs = packBytes(block.data?.txs ?? []);
+        const txHashes = packBytes(results.txHashes);
+        const record = results.recordBytes.slice();
+        const m: ToIndexWorker = { kind: "index", height: q.height, txs, txHashes, record };
+        inFlight.push(q);
+        worker.postMessage(m, [
+          ...packedTransfer(txs),
+          ...packedTransfer(txHashes),
+          record.buffer as ArrayBuffer,
+        ]);
+      });
+    },
+
+    usesWorker: () => worker !== null,
+
+    async close() {
+      closing = true;
+      const w = worker;
+      if (w !== null && inFlight.length > 0) {
+        await new Promise<void>((resolve) => {
+          drained = resolve;
+        });
+      }
+      if (w !== null && worker !== null) {
+        w.postMessage({ kind: "close" } satisfies ToIndexWorker);
+        await exited;
+      }
+      await chain;
+    },
+  };
+}
