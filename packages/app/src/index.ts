@@ -11,4 +11,3 @@ export * from "./runtime/address.ts";
 export * from "./runtime/coins.ts";
 export * from "./runtime/module.ts";
 export * from "./runtime/sdkErrors.ts";
-export type { SignatureCheck } from "./runtime/txRunner.ts";

@@ -5,14 +5,21 @@
 // indexed on the main thread instead. Indexing never fails a block: a failure is logged, as
 // CometBFT's indexer service does, and the block is indexed again by the catch-up at start.
 
-import type { Worker } from "node:worker_threads";
+import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
 import type { Block } from "@qos/types";
 import type { BlockResults } from "../blockResults.ts";
 import type { Logger } from "../logger.ts";
-import { packBytes, packedTransfer, startBuiltWorker } from "../workerThreads.ts";
 import { indexBlockResults } from "./blockIndexing.ts";
 import type { Indexer } from "./indexer.ts";
-import type { FromIndexWorker, IndexWorkerData, ToIndexWorker } from "./indexMessages.ts";
+import {
+  type FromIndexWorker,
+  type IndexWorkerData,
+  packBytes,
+  packedTransfer,
+  type ToIndexWorker,
+} from "./indexMessages.ts";
 
 export interface IndexingQueue {
   /** Indexes a committed block after the ones before it; resolves once it is indexed (or failed). */
@@ -40,6 +47,20 @@ interface Queued {
 }
 
 const WORKER_FILE = new URL("./indexWorker.js", import.meta.url);
+
+/**
+ * The parent's Node options without its resolution conditions: the worker is built JavaScript
+ * and imports the built packages, even when the parent runs from the sources (tests).
+ */
+function workerExecArgv(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i] as string;
+    if (a === "--conditions" || a === "-C") i++;
+    else if (!a.startsWith("--conditions=") && !a.startsWith("-C=")) out.push(a);
+  }
+  return out;
+}
 
 export function createIndexingQueue(
   opts: IndexingQueueOptions,
@@ -80,13 +101,14 @@ export function createIndexingQueue(
     drained?.();
   }
 
-  const data: IndexWorkerData = { path: opts.path };
-  const started =
-    opts.inThread === true
-      ? null
-      : startBuiltWorker(opts.workerFile ?? WORKER_FILE, data, "qos-index");
-  if (started !== null) {
-    const w = started;
+  const workerFile = opts.workerFile ?? WORKER_FILE;
+  if (opts.inThread !== true && existsSync(fileURLToPath(workerFile))) {
+    const data: IndexWorkerData = { path: opts.path };
+    const w = new Worker(workerFile, {
+      workerData: data,
+      name: "qos-index",
+      execArgv: workerExecArgv(process.execArgv),
+    });
     worker = w;
     exited = new Promise((resolve) => w.once("exit", () => resolve()));
     w.on("message", (m: FromIndexWorker) => {
