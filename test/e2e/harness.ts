@@ -39,6 +39,7 @@ import {
 } from "@qos/types";
 import { parse as parseToml, stringify as stringifyToml } from "smol-toml";
 import WebSocket from "ws";
+import { NODE_RUNTIME_FLAGS } from "../../packages/cli/src/nodeRuntime.ts";
 
 export const CLI = resolve(import.meta.dirname, "../../packages/cli/dist/main.js");
 
@@ -117,7 +118,9 @@ export function startNode(
 
 /** Spawns a long-running `qos` command (start, devnet) whose RPC listens on 127.0.0.1:rpcPort. */
 export function spawnCli(args: readonly string[], rpcPort: number): RunningNode {
-  const proc = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  const proc = spawn(process.execPath, [...NODE_RUNTIME_FLAGS, CLI, ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   let out = "";
   const lineWaiters = new Set<{ pattern: RegExp; resolve: (line: string) => void }>();
   const partial = { stdout: "", stderr: "" };

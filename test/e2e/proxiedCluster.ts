@@ -6,6 +6,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, openSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { join } from "node:path";
+import { NODE_RUNTIME_FLAGS } from "../../packages/cli/src/nodeRuntime.ts";
 import { CLI, makeTempDir, qos, rpcCall, waitFor } from "./harness.ts";
 import { type ProxyMesh, startProxyMesh } from "./proxy.ts";
 
@@ -144,6 +145,7 @@ export async function startProxiedCluster(opts: ProxiedClusterOptions): Promise<
     const n = nodes[i] as ClusterNode;
     const fd = openSync(n.logPath, "a");
     const args = [
+      ...NODE_RUNTIME_FLAGS,
       CLI,
       "start",
       "--home",

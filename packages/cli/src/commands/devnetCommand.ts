@@ -6,6 +6,7 @@ import { createWriteStream, existsSync, readdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { createTestnet, type TestnetNode } from "@qos/node";
 import type { Command } from "commander";
+import { NODE_RUNTIME_FLAGS } from "../nodeRuntime.ts";
 import { createTestnetAccounts, type TestnetAccount, testnetAppState } from "./testnetAccounts.ts";
 
 export const DEVNET_CHAIN_ID = "qos-devnet";
@@ -173,9 +174,13 @@ export function registerDevnetCommands(program: Command): void {
         const main = resolve(import.meta.dirname, "..", "main.js");
         const children: ChildProcess[] = homes.map((home) => {
           const log = createWriteStream(join(home, "node.log"), { flags: "a" });
-          const child = spawn(process.execPath, [main, "start", "--home", home], {
-            stdio: ["ignore", "pipe", "pipe"],
-          });
+          const child = spawn(
+            process.execPath,
+            [...NODE_RUNTIME_FLAGS, main, "start", "--home", home],
+            {
+              stdio: ["ignore", "pipe", "pipe"],
+            },
+          );
           child.stdout?.pipe(log);
           child.stderr?.pipe(log);
           return child;

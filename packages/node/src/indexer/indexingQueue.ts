@@ -48,20 +48,6 @@ interface Queued {
 
 const WORKER_FILE = new URL("./indexWorker.js", import.meta.url);
 
-/**
- * The parent's Node options without its resolution conditions: the worker is built JavaScript
- * and imports the built packages, even when the parent runs from the sources (tests).
- */
-function workerExecArgv(argv: readonly string[]): string[] {
-  const out: string[] = [];
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i] as string;
-    if (a === "--conditions" || a === "-C") i++;
-    else if (!a.startsWith("--conditions=") && !a.startsWith("-C=")) out.push(a);
-  }
-  return out;
-}
-
 export function createIndexingQueue(
   opts: IndexingQueueOptions,
   deps: { readonly indexer: Indexer; readonly logger: Logger },
@@ -101,14 +87,21 @@ export function createIndexingQueue(
     drained?.();
   }
 
-  const workerFile = opts.workerFile ?? WORKER_FILE;
-  if (opts.inThread !== true && existsSync(fileURLToPath(workerFile))) {
+  /** Starts the worker unless told not to or its file is missing; without it, blocks are indexed here. */
+  function startWorker(): void {
+    const workerFile = opts.workerFile ?? WORKER_FILE;
+    if (opts.inThread === true || !existsSync(fileURLToPath(workerFile))) return;
     const data: IndexWorkerData = { path: opts.path };
-    const w = new Worker(workerFile, {
-      workerData: data,
-      name: "qos-index",
-      execArgv: workerExecArgv(process.execArgv),
-    });
+    // No Node options from the parent: the worker is built JavaScript importing the built
+    // packages (a parent running from the sources has resolution conditions), and V8 flags
+    // such as --max-semi-space-size are refused in a worker's execArgv.
+    let w: Worker;
+    try {
+      w = new Worker(workerFile, { workerData: data, name: "qos-index", execArgv: [] });
+    } catch (e) {
+      logger.error({ err: e }, "cannot start the index worker; indexing on the main thread");
+      return;
+    }
     worker = w;
     exited = new Promise((resolve) => w.once("exit", () => resolve()));
     w.on("message", (m: FromIndexWorker) => {
@@ -129,6 +122,7 @@ export function createIndexingQueue(
     w.on("error", (e: unknown) => workerLost(e instanceof Error ? e.message : String(e)));
     w.on("exit", (code) => workerLost(`exit code ${code}`));
   }
+  startWorker();
 
   return {
     index(block, results) {
