@@ -51,7 +51,9 @@ export type ToIndexWorker =
       readonly height: bigint;
       readonly txs: PackedBytes;
       readonly txHashes: PackedBytes;
-      /** The block's encoded FinalizeBlockRecord (its tx results and block events). */
+      /** Each tx's encoded ExecTxResult (stored as is: the worker does not encode them again). */
+      readonly txResultBytes: PackedBytes;
+      /** The block's encoded FinalizeBlockRecord (its tx results' events and the block events). */
       readonly record: Uint8Array;
     }
   | { readonly kind: "close" };

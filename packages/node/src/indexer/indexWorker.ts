@@ -26,6 +26,7 @@ async function indexOne(m: Extract<ToIndexWorker, { kind: "index" }>): Promise<v
     const { txResults, events } = record.value;
     await indexBlockResults(indexer, m.height, unpackBytes(m.txs), txResults, events, {
       txHashes: unpackBytes(m.txHashes),
+      txResultBytes: unpackBytes(m.txResultBytes),
     });
     reply({ kind: "indexed", height: m.height });
   } catch (e) {

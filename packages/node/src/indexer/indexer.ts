@@ -105,6 +105,11 @@ export interface Indexer {
   indexFinalizedBlock(block: BlockIndexEntry, txs: readonly TxIndexEntry[]): Promise<void>;
   getTx(hash: Uint8Array): IndexedTx | undefined;
   hasBlock(height: bigint): boolean;
+  /**
+   * Makes the next read see everything committed to the index, also by another thread (the
+   * index worker). lmdb-js keeps a read snapshot until a zero-delay timer after it was taken.
+   */
+  refresh(): void;
   /** `tx_search`: a bad query gives its parse error. */
   searchTxs(
     query: string | Query,
@@ -300,6 +305,10 @@ export function createIndexer(opts: IndexerOptions, deps: IndexerDeps): Indexer 
 
     getTx(hash) {
       return hash.length === 0 ? undefined : loadTx(hash);
+    },
+
+    refresh() {
+      deps.root.resetReadTxn();
     },
 
     hasBlock(height) {

@@ -116,6 +116,8 @@ export function createIndexingQueue(
       if (m.kind === "failed") {
         logger.error({ height: String(m.height), reason: m.message }, "indexing failed");
       }
+      // Read-your-writes: the worker committed; the main thread's next read must see it.
+      indexer.refresh();
       q.done();
       if (inFlight.length === 0) drained?.();
     });
@@ -134,12 +136,21 @@ export function createIndexingQueue(
         }
         const txs = packBytes(block.data?.txs ?? []);
         const txHashes = packBytes(results.txHashes);
+        const txResultBytes = packBytes(results.txResultBytes);
         const record = results.recordBytes.slice();
-        const m: ToIndexWorker = { kind: "index", height: q.height, txs, txHashes, record };
+        const m: ToIndexWorker = {
+          kind: "index",
+          height: q.height,
+          txs,
+          txHashes,
+          txResultBytes,
+          record,
+        };
         inFlight.push(q);
         worker.postMessage(m, [
           ...packedTransfer(txs),
           ...packedTransfer(txHashes),
+          ...packedTransfer(txResultBytes),
           record.buffer as ArrayBuffer,
         ]);
       });

@@ -111,8 +111,10 @@ describe("indexing queue", () => {
     await Promise.all(
       blocks.map(async ({ block, res }) => {
         const results = blockResultsOf(block.data?.txs ?? [], res);
-        await Promise.all([queue.index(block, results), local.index(block, results)]);
         const h = Number(block.header?.height);
+        // A read before: the main thread holds a read snapshot from before the worker's write.
+        expect(viaWorker.indexer.hasBlock(BigInt(h))).toBe(false);
+        await Promise.all([queue.index(block, results), local.index(block, results)]);
         order.push(h);
         expect(viaWorker.indexer.hasBlock(BigInt(h))).toBe(true);
         const first = viaWorker.indexer.getTx(results.txHashes[0] as Uint8Array);
