@@ -168,6 +168,38 @@ describe("qos tx and qos query against a QOS node", { timeout: 180_000 }, () => 
     expect(acc.account.address).toBe(addr.alice);
     expect(acc.account.sequence).toBe("2");
     expect(acc.proof.verified).toBe(true);
+    // Every balance, proven (the handler's range read re-run over the proof); then one page.
+    const all = json<{ balances: { denom: string }[]; proof: { verified: boolean } }>([
+      "query",
+      "bank",
+      "balances",
+      "alice",
+      "--prove",
+    ]);
+    expect([all.balances.length > 0, all.proof.verified]).toEqual([true, true]);
+    const page = json<{
+      balances: { denom: string }[];
+      pagination: { next_key: string | null; total: string };
+    }>(["query", "bank", "balances", "alice", "--limit", "1", "--count-total"]);
+    expect(page.balances).toEqual([all.balances[0]]);
+    expect(page.pagination.total).toBe(String(all.balances.length));
+    // An account that does not exist: the failure itself is proven.
+    const nobody = run(
+      client([
+        "query",
+        "auth",
+        "account",
+        "qosacc1qypqxpq9qcrsszg2pvxq6rs0zqg3yyc57unk5z",
+        "--prove",
+      ]),
+    );
+    expect(nobody.status).toBe(1);
+    expect(nobody.stderr).toMatch(/does not exist on chain \(proven\)/);
+    const badPage = run(client(["query", "qsc", "tokens", "--page", "2", "--offset", "1"]));
+    expect([badPage.status, badPage.stderr]).toEqual([
+      1,
+      expect.stringMatching(/--page cannot be combined with --offset/),
+    ]);
     const text = ok(["query", "bank", "balances", "alice"]);
     expect(text).toMatch(/balances:\n {2}- denom: uqos\n {4}amount: "\d+"/);
   });
@@ -206,6 +238,12 @@ describe("qos tx and qos query against a QOS node", { timeout: 180_000 }, () => 
       "1000",
       true,
     ]);
+    const proven = json<{
+      tokens: { token: { symbol: string }; supply: string }[];
+      proof: { verified: boolean };
+    }>(["query", "qsc", "tokens", "--prove"]);
+    expect(proven.tokens.map((t) => [t.token.symbol, t.supply])).toContainEqual(["STAR", "1000"]);
+    expect(proven.proof.verified).toBe(true);
 
     tx(["qsc", "issue", "STAR", "500", "--to", "carol", "--from", "alice"]);
     expect(balance("carol", "qsc/star")).toBe(500n);

@@ -10,4 +10,9 @@ export * from "./qosApp.ts";
 export * from "./runtime/address.ts";
 export * from "./runtime/coins.ts";
 export * from "./runtime/module.ts";
+export {
+  type QueryAnswerToCheck,
+  type QueryAnswerVerdict,
+  verifyQueryAnswer,
+} from "./runtime/provenQuery.ts";
 export * from "./runtime/sdkErrors.ts";

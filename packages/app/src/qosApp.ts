@@ -38,7 +38,15 @@ import { createQscModule } from "./modules/qsc/qscModule.ts";
 import { type BranchStore, createBranchStore } from "./runtime/branchStore.ts";
 import { createGasMeter, INFINITE_GAS } from "./runtime/gasMeter.ts";
 import { parseGasPrices } from "./runtime/gasPrice.ts";
-import { AppError, type AppModule, type QueryContext, type TxContext } from "./runtime/module.ts";
+import {
+  AppError,
+  type AppModule,
+  type QueryContext,
+  type QueryHandler,
+  type TxContext,
+} from "./runtime/module.ts";
+import { queryErrorOf } from "./runtime/provenQuery.ts";
+import { createReadRecorder } from "./runtime/queryReads.ts";
 import { SDK_CODESPACE } from "./runtime/sdkErrors.ts";
 import { createSigCache, type SigCache } from "./runtime/sigCache.ts";
 import { decodeTx } from "./runtime/txDecode.ts";
@@ -68,6 +76,10 @@ export interface AppStateStore {
       readonly value: Uint8Array | undefined;
       readonly proofOps: readonly { type: string; key: Uint8Array; data: Uint8Array }[];
     };
+    proveKeys(
+      name: string,
+      keys: readonly Uint8Array[],
+    ): readonly { type: string; key: Uint8Array; data: Uint8Array }[];
   };
 }
 
@@ -118,11 +130,9 @@ function queryResponse(
 }
 
 function errorQuery(e: unknown, height: bigint): QueryResponse {
-  if (e instanceof AppError)
-    return queryResponse({ code: e.code, codespace: e.codespace, log: e.message, height });
-  if (e instanceof QosError)
-    return queryResponse({ code: 26, codespace: SDK_CODESPACE, log: e.message, height });
-  throw e;
+  const err = queryErrorOf(e);
+  if (err === undefined) throw e;
+  return queryResponse({ ...err, height });
 }
 
 /** The ABCI result of one tx the runner ran (CheckTx adds its priority). */
@@ -143,7 +153,8 @@ function invalidGenesis(message: string): QosError<"invalid_genesis"> {
   return new QosError("invalid_genesis", `genesis app_state: ${message}`);
 }
 
-export function createQosApp(opts: QosAppOptions, deps: QosAppDeps): QosApp {
+/** The app's modules over their keepers (stateless: the state is in the stores a context opens). */
+function createQosModules() {
   const accounts = createAccountKeeper();
   const bank = createBankKeeper({ accounts });
   const modules: AppModule[] = [
@@ -151,6 +162,23 @@ export function createQosApp(opts: QosAppOptions, deps: QosAppDeps): QosApp {
     createBankModule({ bank, accounts }),
     createQscModule({ bank }),
   ];
+  return { accounts, bank, modules };
+}
+
+function queryHandlersOf(modules: readonly AppModule[]): ReadonlyMap<string, QueryHandler> {
+  return new Map(modules.flatMap((m) => m.queries.map((q) => [q.path, q] as const)));
+}
+
+/**
+ * The app's gRPC-style query handlers by path, as the node runs them: a client re-runs one over
+ * a proven read set to check the node's answer (verifyQueryAnswer).
+ */
+export function qosQueryHandlers(): ReadonlyMap<string, QueryHandler> {
+  return queryHandlersOf(createQosModules().modules);
+}
+
+export function createQosApp(opts: QosAppOptions, deps: QosAppDeps): QosApp {
+  const { accounts, bank, modules } = createQosModules();
   const storeNames = modules.flatMap((m) => m.storeNames);
   const store = deps.openStore(storeNames);
   const sigCache = createSigCache(opts.sigCacheSize ?? 20_000);
@@ -161,7 +189,7 @@ export function createQosApp(opts: QosAppOptions, deps: QosAppDeps): QosApp {
     },
     { accounts, bank, modules, sigCache },
   );
-  const queryPaths = new Map(modules.flatMap((m) => m.queries.map((q) => [q.path, q] as const)));
+  const queryPaths = queryHandlersOf(modules);
 
   let genesisPending = false;
   let finalized: { height: bigint; time: Timestamp } | null = null;
@@ -407,18 +435,27 @@ export function createQosApp(opts: QosAppOptions, deps: QosAppDeps): QosApp {
         const handler = queryPaths.get(req.path);
         if (handler === undefined)
           throw new AppError(SDK_CODESPACE, 6, `unknown query path ${req.path}`);
-        const value = handler.handle(
-          readContext(height, (n) => view.store(n)),
-          req.data,
-        );
-        if (req.prove && handler.provenKeys !== undefined) {
-          const first = handler.provenKeys(req.data)[0];
-          if (first !== undefined) {
-            const p = view.prove(first.store, first.key);
-            return queryResponse({ key: first.key, value, proofOps: p.proofOps, height });
-          }
+        if (!req.prove) {
+          const value = handler.handle(
+            readContext(height, (n) => view.store(n)),
+            req.data,
+          );
+          return queryResponse({ value, height });
         }
-        return queryResponse({ value, height });
+        // Proven: the proof covers every key and range the handler read, so a client re-runs
+        // the handler over the proven facts alone (runtime/provenQuery.ts). Failures too.
+        const recorder = createReadRecorder((n) => view.store(n));
+        let answer: QueryResponse;
+        try {
+          const value = handler.handle(readContext(height, recorder.reader), req.data);
+          answer = queryResponse({ value, height });
+        } catch (e) {
+          answer = errorQuery(e, height);
+        }
+        const proofOps = [...recorder.keysToProve()].flatMap(([name, keys]) =>
+          view.proveKeys(name, keys),
+        );
+        return { ...answer, proofOps };
       } catch (e) {
         return errorQuery(e, height);
       }

@@ -319,7 +319,9 @@ describe("qos app", () => {
       prove: true,
     });
     expect(q.code).toBe(0);
+    // The allowance read (bank store) is proven: one batch and its store root.
     expect(q.proofOps?.map((p) => p.type)).toEqual(["ics23:iavl", "ics23:simple"]);
+    expect(q.proofOps?.[1]?.key).toEqual(new TextEncoder().encode("bank"));
     expect(h.app.checkInvariants()).toEqual([]);
   });
 

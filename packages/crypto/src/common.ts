@@ -26,6 +26,14 @@ export {
   type StoreProofRequest,
   type StoreProofVerifier,
 } from "./ics23/storeProof.ts";
+export type {
+  ProvenEntry,
+  ProvenGap,
+  ProvenStoreReads,
+  StoreReadsProofRequest,
+  StoreReadsVerdict,
+  StoreReadsVerifier,
+} from "./ics23/storeReadProof.ts";
 export { MERKLE_MAX_AUNTS, type MerkleProof } from "./merkle.ts";
 export {
   SECP256K1_PRIVKEY_LENGTH,

@@ -4,6 +4,7 @@ import type { CryptoBackend, CryptoBackendInfo } from "./backend.ts";
 import { createEd25519, type Ed25519 } from "./ed25519.ts";
 import { createIcs23Verifier, type Ics23Verifier } from "./ics23/ics23Verifier.ts";
 import { createStoreProofVerifier, type StoreProofVerifier } from "./ics23/storeProof.ts";
+import { createStoreReadsVerifier, type StoreReadsVerifier } from "./ics23/storeReadProof.ts";
 import { createMerkle, type Merkle } from "./merkle.ts";
 import { createSecp256k1, type Secp256k1 } from "./secp256k1.ts";
 import { createWallet, type Wallet } from "./wallet/wallet.ts";
@@ -14,6 +15,7 @@ export interface CryptoApi
     Secp256k1,
     Ics23Verifier,
     StoreProofVerifier,
+    StoreReadsVerifier,
     Wallet {
   /** Which implementation serves each primitive in this entry (worth a line in the node's log). */
   cryptoBackendInfo: CryptoBackendInfo;
@@ -37,5 +39,6 @@ export function createCryptoApi(backend: CryptoBackend): CryptoApi {
     ...createWallet(secp256k1),
     ...ics23,
     ...createStoreProofVerifier(ics23),
+    ...createStoreReadsVerifier(ics23),
   };
 }

@@ -20,6 +20,7 @@ export const {
   verifyNonMembership,
   calculateCommitmentRoot,
   verifyStoreProof,
+  verifyStoreReads,
   ed25519KeyFromSeed,
   ed25519Sign,
   ed25519Verify,

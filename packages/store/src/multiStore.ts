@@ -2,12 +2,12 @@
 // per block inside the caller's writeBlock, the app hash over their roots, read views of retained
 // versions with two-step ICS-23 proofs, pruning, and snapshots (see tree/treeSnapshot.ts).
 
-import { utf8Encode } from "@qos/types";
+import { equalBytes, utf8Encode } from "@qos/types";
 import type { KeyRange, KVEntry, KVReader, KVStore } from "./kvStore.ts";
 import { multiStoreAppHash, storeRootProof } from "./multiStoreProof.ts";
 import type { NodeDb, Table, WriteBatch } from "./nodeDb.ts";
 import { storeError } from "./storeErrors.ts";
-import { encodeCommitmentProof } from "./tree/ics23Proof.ts";
+import { encodeBatchProof, encodeCommitmentProof } from "./tree/ics23Proof.ts";
 import { ByteReader, EMPTY_TREE_HASH, HASH_BYTES, putUvarint } from "./tree/treeNode.ts";
 import { exportMultiStoreSnapshot } from "./tree/treeSnapshot.ts";
 import {
@@ -42,6 +42,12 @@ export interface MultiStoreView {
     name: string,
     key: Uint8Array,
   ): { readonly value: Uint8Array | undefined; readonly proofOps: readonly StoreProofOp[] };
+  /**
+   * Proof ops of a read set in one store: [ics23:iavl (empty key; an ICS-23 batch with an
+   * existence or non-existence proof of each key, in order), ics23:simple (key=store name)].
+   * An empty store gets an empty batch (its root is the empty tree's).
+   */
+  proveKeys(name: string, keys: readonly Uint8Array[]): readonly StoreProofOp[];
 }
 
 export interface MultiStore {
@@ -438,6 +444,28 @@ class MultiStoreViewImpl implements MultiStoreView {
       throw storeError("store_invalid_argument", `store ${name} did not exist at ${this.version}`);
     }
     const { value, proofBytes } = view.proveBytes(key);
+    return {
+      value,
+      proofOps: [{ type: ICS23_IAVL_OP, key: key.slice(), data: proofBytes }, this.rootOp(name)],
+    };
+  }
+
+  proveKeys(name: string, keys: readonly Uint8Array[]): readonly StoreProofOp[] {
+    const view = this.treeView(name);
+    if (view === null) {
+      throw storeError("store_invalid_argument", `store ${name} did not exist at ${this.version}`);
+    }
+    const root = this.storeRoots.get(name);
+    const empty = root !== undefined && equalBytes(root, EMPTY_TREE_HASH);
+    const entries = empty ? [] : keys.map((k) => view.proveBytes(k).proofBytes);
+    return [
+      { type: ICS23_IAVL_OP, key: new Uint8Array(), data: encodeBatchProof(entries) },
+      this.rootOp(name),
+    ];
+  }
+
+  /** The `ics23:simple` op proving store `name`'s root in the app hash. */
+  private rootOp(name: string): StoreProofOp {
     let simple = this.simpleProofs.get(name);
     if (simple === undefined) {
       const exist = storeRootProof(this.storeRoots, name);
@@ -445,12 +473,6 @@ class MultiStoreViewImpl implements MultiStoreView {
       simple = { key: utf8Encode(name), data: encodeCommitmentProof({ exist }) };
       this.simpleProofs.set(name, simple);
     }
-    return {
-      value,
-      proofOps: [
-        { type: ICS23_IAVL_OP, key: key.slice(), data: proofBytes },
-        { type: ICS23_SIMPLE_OP, key: simple.key.slice(), data: simple.data.slice() },
-      ],
-    };
+    return { type: ICS23_SIMPLE_OP, key: simple.key.slice(), data: simple.data.slice() };
   }
 }

@@ -78,13 +78,12 @@ export interface MsgHandler<Desc extends DescMessage = DescMessage> {
 /** A gRPC-style query served over abci_query at `path` (e.g. "/cosmos.bank.v1beta1.Query/Balance"). */
 export interface QueryHandler {
   readonly path: string;
-  /** Request protobuf bytes in, response protobuf bytes out; throws AppError. */
-  handle(ctx: QueryContext, request: Uint8Array): Uint8Array;
   /**
-   * The store keys whose values the response is built from, so `prove=true` can return their
-   * proofs (first key is the one the proof ops prove).
+   * Request protobuf bytes in, response protobuf bytes out; throws AppError. A pure function of
+   * the request and what it reads: with `prove=true` the node proves those reads and a client
+   * re-runs it over them (runtime/queryReads.ts, runtime/provenQuery.ts).
    */
-  provenKeys?(request: Uint8Array): readonly { readonly store: string; readonly key: Uint8Array }[];
+  handle(ctx: QueryContext, request: Uint8Array): Uint8Array;
 }
 
 /** A named invariant; returns a list of broken facts (empty when it holds). */

@@ -26,6 +26,8 @@ export const SDK_CODE = {
   mempoolIsFull: 20,
   txTooLarge: 21,
   keyNotFound: 22,
+  /** Also what a store failure during a query is answered with (a pruned or unknown version). */
+  invalidHeight: 26,
   invalidChainId: 28,
   invalidType: 29,
   txTimeoutHeight: 30,

@@ -1,7 +1,8 @@
 // The application's gRPC-style queries over abci_query (protobuf request and response): auth
 // accounts, bank balances and allowances, qsc tokens and frozen amounts, tx Simulate. With
-// `prove`, the answer is re-encoded the way the store holds it and its ICS-23 proof is checked
-// against a verified header, so a node that lies about the answer fails the proof.
+// `prove`, every answer (a failure too, such as "no such account") comes with ICS-23 proofs of
+// everything the app read for it; the app's own query handler re-runs here over the proven reads
+// against a verified header, so a node that lies or leaves something out fails the check.
 
 import {
   create,
@@ -11,32 +12,18 @@ import {
   toBinary,
 } from "@bufbuild/protobuf";
 import {
-  AUTH_STORE,
-  accountKey,
-  allowanceKey,
-  BANK_STORE,
-  balanceKey,
-  bech32ToAddress,
-  encodeAmount,
-  frozenKey,
-  QSC_STORE,
-  tokenKey,
-} from "@qos/app";
-import {
   cosmosAuth,
   cosmosAuthQuery,
   cosmosBankQuery,
-  type cosmosCoin,
   cosmosPagination,
   cosmosSecp256k1,
   cosmosTxService,
   QosError,
   qosBankQuery,
   qscQuery,
-  qscTypes,
 } from "@qos/types";
 import type { AbciQueryResult, NodeRpc } from "./nodeRpc.ts";
-import { type CheckedProof, checkStoreProof } from "./storeProof.ts";
+import { type CheckedProof, checkQueryProof } from "./storeProof.ts";
 
 export const QUERY_ERROR = {
   failed: "query_failed",
@@ -48,6 +35,8 @@ export interface QueryOptions {
   /** State version to read (0 or undefined: latest). */
   readonly height?: bigint;
   readonly prove?: boolean;
+  /** List queries: this one page (Cosmos PageRequest) instead of every page. */
+  readonly page?: cosmosPagination.PageRequest;
 }
 
 export interface QueryAnswer<T> {
@@ -67,44 +56,33 @@ async function grpc<Req extends DescMessage, Res extends DescMessage>(
   req: MessageShape<Req>,
   resSchema: Res,
   o: QueryOptions = {},
-): Promise<{ response: MessageShape<Res>; raw: AbciQueryResult }> {
-  const raw = await rpc.abciQuery(path, toBinary(reqSchema, req), {
+): Promise<{ response: MessageShape<Res>; raw: AbciQueryResult; proof?: CheckedProof }> {
+  const request = toBinary(reqSchema, req);
+  const raw = await rpc.abciQuery(path, request, {
     height: o.height ?? 0n,
     prove: o.prove ?? false,
   });
+  // Checked before the code: a proven failure ("no such account") is as good as an answer.
+  const proof = o.prove === true ? await checkQueryProof(rpc, path, request, raw) : undefined;
   if (raw.code !== 0)
     throw new QosError(
       QUERY_ERROR.failed,
       `query ${path} failed (codespace ${raw.codespace || "-"}, code ${raw.code}): ${raw.log}`,
-      { code: raw.code, codespace: raw.codespace },
+      { code: raw.code, codespace: raw.codespace, proven: proof !== undefined },
     );
   try {
-    return { response: fromBinary(resSchema, raw.value), raw };
+    return { response: fromBinary(resSchema, raw.value), raw, ...(proof ? { proof } : {}) };
   } catch (e) {
     throw new QosError(QUERY_ERROR.failed, `query ${path}: bad reply: ${(e as Error).message}`);
   }
 }
 
-async function answer<T>(
-  rpc: NodeRpc,
-  o: QueryOptions,
-  r: { response: T; raw: AbciQueryResult },
-  proven: () => { storeName: string; key: Uint8Array; value: Uint8Array | undefined },
-): Promise<QueryAnswer<T>> {
-  if (o.prove !== true) return { response: r.response, height: r.raw.height };
-  const p = proven();
-  const proof = await checkStoreProof(rpc, {
-    ...p,
-    proofOps: r.raw.proofOps,
+function answer<T>(r: { response: T; raw: AbciQueryResult; proof?: CheckedProof }): QueryAnswer<T> {
+  return {
+    response: r.response,
     height: r.raw.height,
-  });
-  return { response: r.response, height: r.raw.height, proof };
-}
-
-/** An amount as the bank and qsc stores hold it: decimal ASCII, absent when zero. */
-function storedAmount(amount: string): Uint8Array | undefined {
-  const n = BigInt(amount || "0");
-  return n === 0n ? undefined : encodeAmount(n);
+    ...(r.proof !== undefined ? { proof: r.proof } : {}),
+  };
 }
 
 export async function queryAccount(
@@ -112,7 +90,6 @@ export async function queryAccount(
   address: string,
   o: QueryOptions = {},
 ): Promise<QueryAnswer<cosmosAuthQuery.QueryAccountResponse>> {
-  const addr = bech32ToAddress(address);
   const r = await grpc(
     rpc,
     "/cosmos.auth.v1beta1.Query/Account",
@@ -124,15 +101,11 @@ export async function queryAccount(
     if (e instanceof QosError && e.details?.code === SDK_KEY_NOT_FOUND)
       throw new QosError(
         QUERY_ERROR.accountNotFound,
-        `account ${address} does not exist on chain: send it tokens first`,
+        `account ${address} does not exist on chain${e.details?.proven === true ? " (proven)" : ""}: send it tokens first`,
       );
     throw e;
   });
-  return answer(rpc, o, r, () => ({
-    storeName: AUTH_STORE,
-    key: accountKey(addr),
-    value: r.response.account?.value,
-  }));
+  return answer(r);
 }
 
 /** What signing needs from an account: its number, sequence and public key (if on chain). */
@@ -158,7 +131,6 @@ export async function queryBalance(
   denom: string,
   o: QueryOptions = {},
 ): Promise<QueryAnswer<cosmosBankQuery.QueryBalanceResponse>> {
-  const addr = bech32ToAddress(address);
   const r = await grpc(
     rpc,
     "/cosmos.bank.v1beta1.Query/Balance",
@@ -167,34 +139,58 @@ export async function queryBalance(
     cosmosBankQuery.QueryBalanceResponseSchema,
     o,
   );
-  return answer(rpc, o, r, () => ({
-    storeName: BANK_STORE,
-    key: balanceKey(addr, denom),
-    value: storedAmount(r.response.balance?.amount ?? "0"),
-  }));
+  return answer(r);
 }
 
-/** Follows next_key until the last page (100 per page), every page at the first one's height. */
-async function allPages<T>(
-  fetchPage: (
-    page: cosmosPagination.PageRequest,
-    height: bigint | undefined,
-  ) => Promise<{ items: readonly T[]; next: Uint8Array | undefined; height: bigint }>,
-  height: bigint | undefined,
-): Promise<{ items: T[]; height: bigint }> {
+/**
+ * A list query: one page when `o.page` is given (its pagination answered as the node gave it),
+ * else every page, following next_key (100 per page) at the first page's height. With `prove`,
+ * every page is proven (the answer carries the last page's proof).
+ */
+async function listQuery<Req extends DescMessage, Res extends DescMessage, T>(
+  rpc: NodeRpc,
+  path: string,
+  reqSchema: Req,
+  request: (pagination: cosmosPagination.PageRequest) => MessageShape<Req>,
+  resSchema: Res,
+  itemsOf: (res: MessageShape<Res>) => readonly T[],
+  o: QueryOptions,
+): Promise<{
+  items: T[];
+  pagination: cosmosPagination.PageResponse | undefined;
+  height: bigint;
+  proof?: CheckedProof;
+}> {
+  const paginationOf = (res: MessageShape<Res>) =>
+    (res as { pagination?: cosmosPagination.PageResponse }).pagination;
+  if (o.page !== undefined) {
+    const r = await grpc(rpc, path, reqSchema, request(o.page), resSchema, o);
+    return { items: [...itemsOf(r.response)], pagination: paginationOf(r.response), ...answer(r) };
+  }
   const items: T[] = [];
   let key: Uint8Array = new Uint8Array();
-  let at = height;
+  let at = o.height;
   for (;;) {
-    const page = await fetchPage(
-      create(cosmosPagination.PageRequestSchema, { key, limit: 100n }),
-      at,
-    );
-    items.push(...page.items);
-    at = page.height;
-    if (page.next === undefined || page.next.length === 0) return { items, height: at };
-    key = page.next;
+    const page = create(cosmosPagination.PageRequestSchema, { key, limit: 100n });
+    const r = await grpc(rpc, path, reqSchema, request(page), resSchema, {
+      ...o,
+      ...(at !== undefined ? { height: at } : {}),
+    });
+    items.push(...itemsOf(r.response));
+    at = r.raw.height;
+    const next = paginationOf(r.response)?.nextKey;
+    if (next === undefined || next.length === 0)
+      return { items, pagination: undefined, ...answer(r) };
+    key = next;
   }
+}
+
+/** The pagination of a list answer: the node's for one page, none (everything) otherwise. */
+function withPagination<T extends object>(
+  response: T,
+  pagination: cosmosPagination.PageResponse | undefined,
+): T {
+  return pagination === undefined ? response : { ...response, pagination };
 }
 
 export async function queryAllBalances(
@@ -202,27 +198,17 @@ export async function queryAllBalances(
   address: string,
   o: QueryOptions = {},
 ): Promise<QueryAnswer<cosmosBankQuery.QueryAllBalancesResponse>> {
-  if (o.prove === true)
-    throw new QosError(QUERY_ERROR.notProvable, "--prove needs --denom (one balance key)");
-  const { items, height: at } = await allPages<cosmosCoin.Coin>(async (pagination, height) => {
-    const r = await grpc(
-      rpc,
-      "/cosmos.bank.v1beta1.Query/AllBalances",
-      cosmosBankQuery.QueryAllBalancesRequestSchema,
-      create(cosmosBankQuery.QueryAllBalancesRequestSchema, { address, pagination }),
-      cosmosBankQuery.QueryAllBalancesResponseSchema,
-      height !== undefined ? { height } : {},
-    );
-    return {
-      items: r.response.balances,
-      next: r.response.pagination?.nextKey,
-      height: r.raw.height,
-    };
-  }, o.height);
-  return {
-    response: create(cosmosBankQuery.QueryAllBalancesResponseSchema, { balances: items }),
-    height: at,
-  };
+  const { items, pagination, ...rest } = await listQuery(
+    rpc,
+    "/cosmos.bank.v1beta1.Query/AllBalances",
+    cosmosBankQuery.QueryAllBalancesRequestSchema,
+    (p) => create(cosmosBankQuery.QueryAllBalancesRequestSchema, { address, pagination: p }),
+    cosmosBankQuery.QueryAllBalancesResponseSchema,
+    (res) => res.balances,
+    o,
+  );
+  const response = create(cosmosBankQuery.QueryAllBalancesResponseSchema, { balances: items });
+  return { response: withPagination(response, pagination), ...rest };
 }
 
 export async function queryAllowance(
@@ -240,11 +226,7 @@ export async function queryAllowance(
     qosBankQuery.QueryAllowanceResponseSchema,
     o,
   );
-  return answer(rpc, o, r, () => ({
-    storeName: BANK_STORE,
-    key: allowanceKey(bech32ToAddress(owner), bech32ToAddress(spender), denom),
-    value: storedAmount(r.response.allowance?.amount ?? "0"),
-  }));
+  return answer(r);
 }
 
 /** Every allowance `owner` gave, optionally only those to `spender`. */
@@ -254,32 +236,19 @@ export async function queryAllowances(
   spender: string | undefined,
   o: QueryOptions = {},
 ): Promise<QueryAnswer<qosBankQuery.QueryAllowancesResponse>> {
-  if (o.prove === true)
-    throw new QosError(QUERY_ERROR.notProvable, "--prove needs a DENOM (one allowance key)");
-  const { items, height: at } = await allPages<qosBankQuery.Allowance>(
-    async (pagination, height) => {
-      const r = await grpc(
-        rpc,
-        "/qos.bank.v1.Query/Allowances",
-        qosBankQuery.QueryAllowancesRequestSchema,
-        create(qosBankQuery.QueryAllowancesRequestSchema, { owner, pagination }),
-        qosBankQuery.QueryAllowancesResponseSchema,
-        height !== undefined ? { height } : {},
-      );
-      return {
-        items: r.response.allowances,
-        next: r.response.pagination?.nextKey,
-        height: r.raw.height,
-      };
-    },
-    o.height,
+  const { items, pagination, ...rest } = await listQuery(
+    rpc,
+    "/qos.bank.v1.Query/Allowances",
+    qosBankQuery.QueryAllowancesRequestSchema,
+    (p) => create(qosBankQuery.QueryAllowancesRequestSchema, { owner, pagination: p }),
+    qosBankQuery.QueryAllowancesResponseSchema,
+    (res) => res.allowances,
+    o,
   );
-  return {
-    response: create(qosBankQuery.QueryAllowancesResponseSchema, {
-      allowances: items.filter((a) => spender === undefined || a.spender === spender),
-    }),
-    height: at,
-  };
+  const response = create(qosBankQuery.QueryAllowancesResponseSchema, {
+    allowances: items.filter((a) => spender === undefined || a.spender === spender),
+  });
+  return { response: withPagination(response, pagination), ...rest };
 }
 
 /** A QSC denom from what a user types: "qsc/star" as is, a symbol "STAR" → "qsc/star". */
@@ -300,43 +269,24 @@ export async function queryToken(
     qscQuery.QueryTokenResponseSchema,
     o,
   );
-  return answer(rpc, o, r, () => {
-    const token = r.response.token?.token;
-    const denom = qscDenomOf(denomOrSymbol);
-    if (token === undefined || token.denom !== denom)
-      throw new QosError(
-        QUERY_ERROR.failed,
-        `the node answered token ${token?.denom ?? "(none)"} for ${denomOrSymbol}`,
-      );
-    return {
-      storeName: QSC_STORE,
-      key: tokenKey(denom),
-      value: toBinary(qscTypes.TokenSchema, token),
-    };
-  });
+  return answer(r);
 }
 
 export async function queryTokens(
   rpc: NodeRpc,
   o: QueryOptions = {},
 ): Promise<QueryAnswer<qscQuery.QueryTokensResponse>> {
-  if (o.prove === true)
-    throw new QosError(QUERY_ERROR.notProvable, "--prove is for one token: qos query qsc token");
-  const { items, height: at } = await allPages<qscQuery.TokenInfo>(async (pagination, height) => {
-    const r = await grpc(
-      rpc,
-      "/qos.qsc.v1.Query/Tokens",
-      qscQuery.QueryTokensRequestSchema,
-      create(qscQuery.QueryTokensRequestSchema, { pagination }),
-      qscQuery.QueryTokensResponseSchema,
-      height !== undefined ? { height } : {},
-    );
-    return { items: r.response.tokens, next: r.response.pagination?.nextKey, height: r.raw.height };
-  }, o.height);
-  return {
-    response: create(qscQuery.QueryTokensResponseSchema, { tokens: items }),
-    height: at,
-  };
+  const { items, pagination, ...rest } = await listQuery(
+    rpc,
+    "/qos.qsc.v1.Query/Tokens",
+    qscQuery.QueryTokensRequestSchema,
+    (p) => create(qscQuery.QueryTokensRequestSchema, { pagination: p }),
+    qscQuery.QueryTokensResponseSchema,
+    (res) => res.tokens,
+    o,
+  );
+  const response = create(qscQuery.QueryTokensResponseSchema, { tokens: items });
+  return { response: withPagination(response, pagination), ...rest };
 }
 
 export async function queryFrozen(
@@ -354,11 +304,7 @@ export async function queryFrozen(
     qscQuery.QueryFrozenResponseSchema,
     o,
   );
-  return answer(rpc, o, r, () => ({
-    storeName: QSC_STORE,
-    key: frozenKey(denom, bech32ToAddress(address)),
-    value: storedAmount(r.response.amount),
-  }));
+  return answer(r);
 }
 
 export async function queryQscParams(
@@ -371,9 +317,9 @@ export async function queryQscParams(
     qscQuery.QueryParamsRequestSchema,
     create(qscQuery.QueryParamsRequestSchema, {}),
     qscQuery.QueryParamsResponseSchema,
-    { ...o, prove: false },
+    o,
   );
-  return { response: r.response, height: r.raw.height };
+  return answer(r);
 }
 
 /** Runs the tx (TxRaw bytes, signatures may be empty) through the app's Simulate. */

@@ -1,9 +1,13 @@
-// Checks a store proof a node returned with abci_query: the ICS-23 ops must prove `value` (or
-// its absence) at `key` of a module store against the app hash of a header signed by +2/3 of
-// the validators (the state after block H is committed to by header H+1).
+// Checks proofs a node returned with abci_query against the app hash of a header signed by +2/3
+// of the validators (the state after block H is committed to by header H+1):
+//   - a store proof (`/store/NAME/key`): the ICS-23 ops must prove `value` (or its absence) at
+//     `key` of a module store;
+//   - a proven gRPC-style query: the ops prove every key and range the app's handler read, and
+//     the same handler, run here over the proven facts alone, must give the node's answer.
 
+import { qosQueryHandlers, verifyQueryAnswer } from "@qos/app";
 import { verifyStoreProof } from "@qos/crypto";
-import { QosError } from "@qos/types";
+import { type Header, QosError } from "@qos/types";
 import type { AbciQueryResult, NodeRpc } from "./nodeRpc.ts";
 import { fetchVerifiedHeader, waitForHeight } from "./verifiedHeader.ts";
 
@@ -29,10 +33,7 @@ export async function checkStoreProof(
 ): Promise<CheckedProof> {
   if (p.proofOps.length === 0)
     throw new QosError(PROOF_ERROR.missing, "the node returned no proof");
-  const headerHeight = p.height + 1n;
-  const { chainId } = await rpc.status();
-  await waitForHeight(rpc, headerHeight);
-  const header = await fetchVerifiedHeader(rpc, chainId, headerHeight);
+  const { header, headerHeight } = await headerCommitting(rpc, p.height);
   const verdict = verifyStoreProof({
     appHash: header.appHash,
     storeName: p.storeName,
@@ -46,4 +47,56 @@ export async function checkStoreProof(
       `the proof does not verify against the app hash of header ${headerHeight}: ${verdict.message}`,
     );
   return { headerHeight, appHash: header.appHash, ops: p.proofOps.map((o) => o.type) };
+}
+
+/** The verified header committing to the state at `height` (waits for it to exist). */
+async function headerCommitting(
+  rpc: NodeRpc,
+  height: bigint,
+): Promise<{ header: Header; headerHeight: bigint; chainId: string }> {
+  const headerHeight = height + 1n;
+  const { chainId } = await rpc.status();
+  await waitForHeight(rpc, headerHeight);
+  const header = await fetchVerifiedHeader(rpc, chainId, headerHeight);
+  return { header, headerHeight, chainId };
+}
+
+/**
+ * Checks a proven answer of the app's gRPC-style query `path` (request bytes `request`): success
+ * or failure, the node's answer must be what the app's handler gives over the proven reads.
+ */
+export async function checkQueryProof(
+  rpc: NodeRpc,
+  path: string,
+  request: Uint8Array,
+  raw: AbciQueryResult,
+): Promise<CheckedProof> {
+  const handler = qosQueryHandlers().get(path);
+  if (handler === undefined)
+    throw new QosError(
+      PROOF_ERROR.invalid,
+      `no query ${path} in this client to check a proof with`,
+    );
+  const { header, headerHeight, chainId } = await headerCommitting(rpc, raw.height);
+  const verdict = verifyQueryAnswer({
+    appHash: header.appHash,
+    chainId,
+    height: raw.height,
+    handler,
+    request,
+    code: raw.code,
+    codespace: raw.codespace,
+    log: raw.log,
+    value: raw.value,
+    proofOps: raw.proofOps,
+  });
+  if (!verdict.ok) {
+    throw new QosError(
+      raw.proofOps.length === 0 ? PROOF_ERROR.missing : PROOF_ERROR.invalid,
+      raw.proofOps.length === 0
+        ? `the node returned no proof (${verdict.message})`
+        : `the answer is not proven by header ${headerHeight}: ${verdict.message}`,
+    );
+  }
+  return { headerHeight, appHash: header.appHash, ops: raw.proofOps.map((o) => o.type) };
 }

@@ -1,11 +1,15 @@
 // `qos query …`: reads from a node over its RPC. `query store` reads one raw key of a module
-// store; auth, bank, qsc and tx queries decode the app's protobuf answers. With --prove, the
-// ICS-23 proof is checked locally against a verified header.
+// store; auth, bank, qsc and tx queries decode the app's protobuf answers (list queries take the
+// Cosmos pagination flags). With --prove, the ICS-23 proof is checked locally against a verified
+// header: for an app query, the app's handler re-runs here over the proven reads.
 
 import type { DescMessage, MessageShape } from "@bufbuild/protobuf";
+import { create } from "@bufbuild/protobuf";
 import {
   cosmosAuthQuery,
   cosmosBankQuery,
+  cosmosPagination,
+  fromBase64,
   fromHex,
   QosError,
   qosBankQuery,
@@ -82,21 +86,88 @@ interface AppQueryFlags {
   height?: string;
   prove: boolean;
   keyringBackend: string;
+  pageKey?: string;
+  offset?: string;
+  limit?: string;
+  page?: string;
+  countTotal?: boolean;
+  reverse?: boolean;
 }
 
-function withQueryFlags(cmd: Command, provable: boolean): Command {
+/** The flags every app query takes; a list query also takes the Cosmos pagination flags. */
+function withQueryFlags(cmd: Command, kind: "one" | "list" = "one"): Command {
   cmd
     .option("--node <url>", "the node's RPC address", DEFAULT_NODE)
     .option("--height <h>", "read the state at this height (default: latest)")
     .option("-o, --output <format>", "json or text", "text")
-    .option("--keyring-backend <backend>", "resolve key names in this keyring", "file");
-  if (provable)
-    cmd.option(
+    .option("--keyring-backend <backend>", "resolve key names in this keyring", "file")
+    .option(
       "--prove",
-      "check the answer's ICS-23 proof against a header signed by +2/3 of the validators",
+      "check the answer against a header signed by +2/3 of the validators: the node proves every key and range it read (ICS-23) and the app's query runs here over the proven state",
       false,
     );
+  if (kind === "list")
+    cmd
+      .option("--limit <n>", "one page of at most N entries (default: every entry, all pages)")
+      .option("--page-key <base64>", "the page starting at this key (next_key of the last page)")
+      .option("--offset <n>", "the page starting after N entries (not with --page-key)")
+      .option(
+        "--page <n>",
+        "page N of --limit entries (1 = first; not with --offset or --page-key)",
+      )
+      .option("--count-total", "also count every entry (pagination.total)", false)
+      .option("--reverse", "newest key first", false);
   return cmd;
+}
+
+/** A whole non-negative number from flag `name`. */
+function count(name: string, text: string): bigint {
+  if (!/^\d+$/.test(text))
+    throw usage(`--${name} wants a whole number, got ${JSON.stringify(text)}`);
+  return BigInt(text);
+}
+
+/** Cosmos client/flags ReadPageRequest: the PageRequest the pagination flags ask for, if any. */
+export function pageRequestOf(f: {
+  pageKey?: string;
+  offset?: string;
+  limit?: string;
+  page?: string;
+  countTotal?: boolean;
+  reverse?: boolean;
+}): cosmosPagination.PageRequest | undefined {
+  const any =
+    f.pageKey !== undefined ||
+    f.offset !== undefined ||
+    f.limit !== undefined ||
+    f.page !== undefined ||
+    f.countTotal === true ||
+    f.reverse === true;
+  if (!any) return undefined;
+  const limit = f.limit === undefined ? 100n : count("limit", f.limit);
+  if (limit === 0n) throw usage("--limit must be at least 1");
+  let offset = f.offset === undefined ? 0n : count("offset", f.offset);
+  if (f.page !== undefined) {
+    const page = count("page", f.page);
+    if (page === 0n) throw usage("--page starts at 1");
+    if (f.offset !== undefined || f.pageKey !== undefined)
+      throw usage("--page cannot be combined with --offset or --page-key");
+    offset = (page - 1n) * limit;
+  }
+  let key: Uint8Array = new Uint8Array();
+  if (f.pageKey !== undefined) {
+    if (f.offset !== undefined) throw usage("--page-key and --offset cannot be used together");
+    const bytes = fromBase64(f.pageKey);
+    if (bytes === null) throw usage("--page-key wants base64 (the next_key a page printed)");
+    key = bytes;
+  }
+  return create(cosmosPagination.PageRequestSchema, {
+    key,
+    offset,
+    limit,
+    countTotal: f.countTotal === true,
+    reverse: f.reverse === true,
+  });
 }
 
 /** Reads the flags, resolves key names, runs `run` and prints its answer. */
@@ -104,7 +175,7 @@ function queryAction<Desc extends DescMessage>(
   schema: Desc,
   run: (
     rpc: NodeRpc,
-    o: { height?: bigint; prove: boolean },
+    o: { height?: bigint; prove: boolean; page?: cosmosPagination.PageRequest },
     address: (nameOrAddress: string, what: string) => string,
     args: readonly (string | undefined)[],
     flags: Record<string, unknown>,
@@ -119,9 +190,14 @@ function queryAction<Desc extends DescMessage>(
     const home = cmd.optsWithGlobals<{ home: string }>().home;
     const address = (text: string, what: string) =>
       resolveAddress(openClientKeyring(flags, home), text, what);
+    const page = pageRequestOf(flags);
     const a = await run(
       createNodeRpc(flags.node),
-      { ...(height !== 0n ? { height } : {}), prove: flags.prove === true },
+      {
+        ...(height !== 0n ? { height } : {}),
+        prove: flags.prove === true,
+        ...(page !== undefined ? { page } : {}),
+      },
       address,
       args,
       flags as unknown as Record<string, unknown>,
@@ -156,7 +232,6 @@ function registerAppQueries(query: Command): void {
       .command("account")
       .argument("<address>", "address or key name")
       .description("an account: number, sequence, public key"),
-    true,
   ).action(
     queryAction(cosmosAuthQuery.QueryAccountResponseSchema, (rpc, o, address, args) =>
       queryAccount(rpc, address(arg(args, 0), "address"), o),
@@ -168,11 +243,13 @@ function registerAppQueries(query: Command): void {
     bank
       .command("balances")
       .argument("<address>", "address or key name")
-      .option("--denom <denom>", "only this denom (provable)")
+      .option("--denom <denom>", "only this denom")
       .description("an account's balances"),
-    true,
+    "list",
   ).action(async (...all: unknown[]) => {
-    const flags = (all[all.length - 1] as Command).opts<{ denom?: string }>();
+    const flags = (all[all.length - 1] as Command).opts<AppQueryFlags & { denom?: string }>();
+    if (flags.denom !== undefined && pageRequestOf(flags) !== undefined)
+      throw usage("--denom asks for one balance: drop the pagination flags");
     const action =
       flags.denom === undefined
         ? queryAction(cosmosBankQuery.QueryAllBalancesResponseSchema, (rpc, o, address, args) =>
@@ -188,11 +265,13 @@ function registerAppQueries(query: Command): void {
       .command("allowance")
       .argument("<owner>", "address or key name")
       .argument("<spender>", "address or key name")
-      .argument("[denom]", "one denom (provable); default: every allowance to SPENDER")
+      .argument("[denom]", "one denom; default: every allowance to SPENDER")
       .description("what SPENDER may move of OWNER's coins"),
-    true,
+    "list",
   ).action(async (...all: unknown[]) => {
     const denom = all[2] as string | undefined;
+    if (denom !== undefined && pageRequestOf((all[all.length - 1] as Command).opts()) !== undefined)
+      throw usage("DENOM asks for one allowance: drop the pagination flags");
     const action =
       denom === undefined
         ? queryAction(qosBankQuery.QueryAllowancesResponseSchema, (rpc, o, address, args) =>
@@ -221,13 +300,12 @@ function registerAppQueries(query: Command): void {
       .command("token")
       .argument("<denom_or_symbol>", "qsc/star or STAR")
       .description("a token: metadata, issuer, max supply, paused, supply"),
-    true,
   ).action(
     queryAction(qscQuery.QueryTokenResponseSchema, (rpc, o, _address, args) =>
       queryToken(rpc, arg(args, 0), o),
     ),
   );
-  withQueryFlags(qsc.command("tokens").description("every token"), false).action(
+  withQueryFlags(qsc.command("tokens").description("every token"), "list").action(
     queryAction(qscQuery.QueryTokensResponseSchema, (rpc, o) => queryTokens(rpc, o)),
   );
   withQueryFlags(
@@ -236,13 +314,12 @@ function registerAppQueries(query: Command): void {
       .argument("<denom>", "qsc/star or STAR")
       .argument("<holder>", "address or key name")
       .description("the frozen amount of HOLDER's tokens"),
-    true,
   ).action(
     queryAction(qscQuery.QueryFrozenResponseSchema, (rpc, o, address, args) =>
       queryFrozen(rpc, arg(args, 0), address(arg(args, 1), "holder"), o),
     ),
   );
-  withQueryFlags(qsc.command("params").description("creation mode, fee, root CA"), false).action(
+  withQueryFlags(qsc.command("params").description("creation mode, fee, root CA")).action(
     queryAction(qscQuery.QueryParamsResponseSchema, (rpc, o) => queryQscParams(rpc, o)),
   );
 

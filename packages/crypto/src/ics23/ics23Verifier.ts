@@ -71,23 +71,30 @@ function existenceShape(p: unknown): Ics23Verdict {
   return ICS23_OK;
 }
 
+/**
+ * A CommitmentProof from its protobuf bytes, or a verdict. Stricter than Go: only the canonical
+ * encoding (what gogoproto, prost and protobuf-es write) is accepted. The decoder would otherwise
+ * take a group-encoded message, unknown or repeated fields and long varints, so distinct bytes
+ * could carry one verdict.
+ */
+export function decodeCanonicalCommitmentProof(
+  bytes: Uint8Array,
+): ics23.CommitmentProof | Ics23Verdict {
+  const r = decodeWireMessage(ics23.CommitmentProofSchema, bytes);
+  if (!r.ok) return ics23Fail(ICS23_REASON.malformedProof, r.error.message);
+  if (!equalBytes(encodeWireMessage(ics23.CommitmentProofSchema, r.value), bytes)) {
+    return ics23Fail(ICS23_REASON.malformedProof, "non-canonical protobuf encoding");
+  }
+  return r.value;
+}
+
 type Spec = ics23.ProofSpec & { leafSpec: ics23.LeafOp; innerSpec: ics23.InnerSpec };
 
 export function createIcs23Verifier(hashes: Ics23Hashes): Ics23Verifier {
   const ops = createIcs23Ops(hashes);
 
   function decodeProof(input: Ics23ProofInput): ics23.CommitmentProof | Ics23Verdict {
-    if (input instanceof Uint8Array) {
-      const r = decodeWireMessage(ics23.CommitmentProofSchema, input);
-      if (!r.ok) return ics23Fail(ICS23_REASON.malformedProof, r.error.message);
-      // Stricter than Go: only the canonical encoding (what gogoproto, prost and protobuf-es
-      // write) is accepted. The decoder would otherwise take a group-encoded message, unknown or
-      // repeated fields and long varints, so distinct bytes could carry one verdict.
-      if (!equalBytes(encodeWireMessage(ics23.CommitmentProofSchema, r.value), input)) {
-        return ics23Fail(ICS23_REASON.malformedProof, "non-canonical protobuf encoding");
-      }
-      return r.value;
-    }
+    if (input instanceof Uint8Array) return decodeCanonicalCommitmentProof(input);
     if (typeof input !== "object" || input === null || typeof input.proof !== "object") {
       return ics23Fail(ICS23_REASON.malformedProof, "proof must be a CommitmentProof or its bytes");
     }

@@ -177,6 +177,24 @@ export function encodeCommitmentProof(proof: Ics23CommitmentProof): Uint8Array {
 }
 
 /**
+ * `cosmos.ics23.v1.CommitmentProof` bytes with `batch` (field 3) holding `entries`, each the
+ * bytes of a CommitmentProof with `exist` or `nonexist`: a BatchEntry has the same two fields
+ * under the same numbers, so those bytes are the entry's encoding as they are.
+ */
+export function encodeBatchProof(entries: readonly Uint8Array[]): Uint8Array {
+  let batchSize = 0;
+  for (const e of entries) batchSize += delimitedSize(e.length);
+  const w = new ProtoWriter(delimitedSize(batchSize));
+  w.head(3, 2, batchSize);
+  for (const e of entries) {
+    w.head(1, 2, e.length);
+    w.buf.set(e, w.off);
+    w.off += e.length;
+  }
+  return w.buf;
+}
+
+/**
  * The IAVL path of one leaf as the tree walks it (root first), in reusable arrays: per inner
  * node its height, size and version, whether the path continues into its left child, and the
  * hash of the other child. Written straight to proof bytes by `encodeIavlProof`, no op objects.

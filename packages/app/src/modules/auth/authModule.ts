@@ -19,7 +19,6 @@ import {
   type AccountKeeper,
   AUTH_STORE,
   type AuthParams,
-  accountKey,
   accountToProto,
   DEFAULT_AUTH_PARAMS,
   paramsToProto,
@@ -76,10 +75,6 @@ export function createAuthModule(deps: { readonly accounts: AccountKeeper }): Ap
           account: packAny(cosmosAuth.BaseAccountSchema, accountToProto(acc)),
         }),
       );
-    },
-    provenKeys(request) {
-      const req = fromBinary(cosmosAuthQuery.QueryAccountRequestSchema, request);
-      return [{ store: AUTH_STORE, key: accountKey(bech32ToAddress(req.address)) }];
     },
   };
 

@@ -27,9 +27,7 @@ import {
   allowanceKey,
   BANK_STORE,
   type BankKeeperInternal,
-  balanceKey,
   DEFAULT_BANK_PARAMS,
-  supplyKey,
 } from "./bankKeeper.ts";
 import { createBankMsgs } from "./bankMsgs.ts";
 
@@ -65,10 +63,6 @@ export function createBankQueries(bank: BankKeeperInternal): QueryHandler[] {
             balance: coinToProto({ denom, amount: bank.balance(ctx, addr, denom) }),
           }),
         );
-      },
-      provenKeys(request) {
-        const req = fromBinary(cosmosBankQuery.QueryBalanceRequestSchema, request);
-        return [{ store: BANK_STORE, key: balanceKey(bech32ToAddress(req.address), req.denom) }];
       },
     },
     {
@@ -124,10 +118,6 @@ export function createBankQueries(bank: BankKeeperInternal): QueryHandler[] {
           }),
         );
       },
-      provenKeys(request) {
-        const req = fromBinary(cosmosBankQuery.QuerySupplyOfRequestSchema, request);
-        return [{ store: BANK_STORE, key: supplyKey(req.denom) }];
-      },
     },
     {
       path: "/qos.bank.v1.Query/Allowance",
@@ -144,15 +134,6 @@ export function createBankQueries(bank: BankKeeperInternal): QueryHandler[] {
             allowance: coinToProto({ denom, amount: bank.allowance(ctx, owner, spender, denom) }),
           }),
         );
-      },
-      provenKeys(request) {
-        const req = fromBinary(qosBankQuery.QueryAllowanceRequestSchema, request);
-        return [
-          {
-            store: BANK_STORE,
-            key: allowanceKey(bech32ToAddress(req.owner), bech32ToAddress(req.spender), req.denom),
-          },
-        ];
       },
     },
     {

@@ -13,15 +13,7 @@ import { concatBytes, cosmosPagination, qscQuery, qscTypes } from "@qos/types";
 import type { QueryContext, QueryHandler } from "../../runtime/module.ts";
 import { qscError } from "./qscErrors.ts";
 import type { QscKeeper } from "./qscKeeper.ts";
-import {
-  denomFromTokenKey,
-  frozenKey,
-  PARAMS_KEY,
-  pausedKey,
-  QSC_STORE,
-  TOKEN_KEY_PREFIX,
-  tokenKey,
-} from "./qscKeys.ts";
+import { denomFromTokenKey, QSC_STORE, TOKEN_KEY_PREFIX } from "./qscKeys.ts";
 import { checkSymbol, denomForSymbol, isQscDenom, parseAddress } from "./qscValidation.ts";
 
 /** Page size when the request gives none, and the most one page returns. */
@@ -69,13 +61,6 @@ export function createQscQueryHandlers(keeper: QscKeeper): QueryHandler[] {
         qscQuery.QueryTokenResponseSchema,
         create(qscQuery.QueryTokenResponseSchema, { token: tokenInfo(keeper, ctx, t) }),
       );
-    },
-    provenKeys(request) {
-      const denom = resolveDenom(decodeRequest(qscQuery.QueryTokenRequestSchema, request).denom);
-      return [
-        { store: QSC_STORE, key: tokenKey(denom) },
-        { store: QSC_STORE, key: pausedKey(denom) },
-      ];
     },
   };
 
@@ -146,14 +131,6 @@ export function createQscQueryHandlers(keeper: QscKeeper): QueryHandler[] {
         }),
       );
     },
-    provenKeys(request) {
-      const req = decodeRequest(qscQuery.QueryFrozenRequestSchema, request);
-      const denom = resolveDenom(req.denom);
-      return [
-        { store: QSC_STORE, key: frozenKey(denom, parseAddress(req.address, "holder")) },
-        { store: QSC_STORE, key: tokenKey(denom) },
-      ];
-    },
   };
 
   const params: QueryHandler = {
@@ -165,7 +142,6 @@ export function createQscQueryHandlers(keeper: QscKeeper): QueryHandler[] {
         create(qscQuery.QueryParamsResponseSchema, { params: keeper.params(ctx) }),
       );
     },
-    provenKeys: () => [{ store: QSC_STORE, key: PARAMS_KEY }],
   };
 
   return [token, tokens, frozen, params];

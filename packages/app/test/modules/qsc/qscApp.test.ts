@@ -1,5 +1,5 @@
 // QSC tokens through the real QOS app (runtime, ante, per-tx branches) on the real multi-store
-// over LMDB: CosmJS-signed qsc and bank txs; a failing tx keeps only its fee; queries with proofs.
+// over LMDB: CosmJS-signed qsc and bank txs; a failing tx keeps only its fee; proven queries.
 
 import {
   create,
@@ -8,12 +8,14 @@ import {
   type MessageInitShape,
   toBinary,
 } from "@bufbuild/protobuf";
-import { verifyStoreProof } from "@qos/crypto";
 import { cosmosBankQuery, cosmosBankTx, qosBankTx, qscQuery, qscTx } from "@qos/types";
 import { describe, expect, it } from "vitest";
-import { tokenKey } from "../../../src/modules/qsc/qscKeys.ts";
+import { qosQueryHandlers } from "../../../src/qosApp.ts";
 import { packAny } from "../../../src/runtime/anyCodec.ts";
+import type { QueryHandler } from "../../../src/runtime/module.ts";
+import { verifyQueryAnswer } from "../../../src/runtime/provenQuery.ts";
 import {
+  CHAIN_ID,
   type Harness,
   MNEMONICS,
   makeSigner,
@@ -226,22 +228,30 @@ describe("qsc through the QOS app", () => {
     expect(info).toMatchObject({ paused: true, supply: "1000" });
     expect(h.app.checkInvariants()).toEqual([]);
 
-    // prove=true: the token record is proven against the app hash.
-    expect(q.key).toEqual(tokenKey(star));
-    const raw = await h.app.query({
-      path: "/store/qsc/key",
-      data: tokenKey(star),
-      prove: false,
-      height: 0n,
-    });
+    // prove=true: the client re-runs the Token query over the proven reads (token, paused, supply).
     const appHash = (await h.app.info({ version: "", blockVersion: 11n, p2pVersion: 8n }))
       .lastBlockAppHash;
+    const request = toBinary(
+      qscQuery.QueryTokenRequestSchema,
+      create(qscQuery.QueryTokenRequestSchema, { denom: "STAR" }),
+    );
+    expect(q.proofOps?.map((o) => o.type)).toEqual([
+      "ics23:iavl",
+      "ics23:simple",
+      "ics23:iavl",
+      "ics23:simple",
+    ]);
     expect(
-      verifyStoreProof({
+      verifyQueryAnswer({
         appHash,
-        storeName: "qsc",
-        key: tokenKey(star),
-        value: raw.value,
+        chainId: CHAIN_ID,
+        height: q.height,
+        handler: qosQueryHandlers().get("/qos.qsc.v1.Query/Token") as QueryHandler,
+        request,
+        code: q.code,
+        codespace: q.codespace,
+        log: q.log,
+        value: q.value,
         proofOps: q.proofOps ?? [],
       }),
     ).toEqual({ ok: true });
