@@ -17,7 +17,7 @@ import {
   ConsensusSchema,
   DuplicateVoteEvidenceSchema,
   type Evidence,
-  ExecTxResultSchema,
+  encodeExecTxResult,
   encodeWireMessage,
   equalBytes,
   HashedParamsSchema,
@@ -111,15 +111,16 @@ export interface DeterministicTxResult {
 export function resultsHash(results: readonly DeterministicTxResult[]): Uint8Array {
   return merkleRoot(
     results.map((r) =>
-      toBinary(
-        ExecTxResultSchema,
-        create(ExecTxResultSchema, {
-          code: r.code,
-          data: r.data,
-          gasWanted: r.gasWanted,
-          gasUsed: r.gasUsed,
-        }),
-      ),
+      encodeExecTxResult({
+        code: r.code,
+        data: r.data,
+        log: "",
+        info: "",
+        gasWanted: r.gasWanted,
+        gasUsed: r.gasUsed,
+        events: [],
+        codespace: "",
+      }),
     ),
   );
 }

@@ -5,10 +5,12 @@ import { create, toBinary } from "@bufbuild/protobuf";
 import type { FinalizeBlockResponse } from "@qos/app";
 import { sha256 } from "@qos/crypto";
 import {
+  createWireWriter,
   type Event,
   type ExecTxResult,
-  ExecTxResultSchema,
+  encodeExecTxResult,
   FinalizeBlockRecordSchema,
+  lenFieldSize,
 } from "@qos/types";
 import {
   eventToProto,
@@ -21,7 +23,7 @@ export interface BlockResults {
   /** sha256 of each tx (CometBFT `Tx.Hash()`), in block order. */
   readonly txHashes: readonly Uint8Array[];
   readonly txResults: readonly ExecTxResult[];
-  /** `toBinary(ExecTxResultSchema, txResults[i])`. */
+  /** `toBinary(ExecTxResultSchema, txResults[i])`, written by `encodeExecTxResult`. */
   readonly txResultBytes: readonly Uint8Array[];
   /** The block's FinalizeBlock events. */
   readonly events: readonly Event[];
@@ -29,26 +31,6 @@ export interface BlockResults {
   readonly appHash: Uint8Array;
   /** The encoded `FinalizeBlockRecord` (what `block_results` serves). */
   readonly recordBytes: Uint8Array;
-}
-
-/** Field 2 (`tx_results`) of FinalizeBlockRecord, wire type 2 (length-delimited). */
-const TX_RESULTS_TAG = (2 << 3) | 2;
-
-function varintLength(n: number): number {
-  let len = 1;
-  for (let v = n; v >= 0x80; v = Math.floor(v / 128)) len++;
-  return len;
-}
-
-function writeVarint(out: Uint8Array, offset: number, n: number): number {
-  let o = offset;
-  let v = n;
-  while (v >= 0x80) {
-    out[o++] = (v % 128) | 0x80;
-    v = Math.floor(v / 128);
-  }
-  out[o++] = v;
-  return o;
 }
 
 /**
@@ -76,18 +58,12 @@ export function encodeFinalizeBlockRecord(
     }),
   );
   let size = head.length + tail.length;
-  for (const b of txResultBytes) size += 1 + varintLength(b.length) + b.length;
-  const out = new Uint8Array(size);
-  out.set(head, 0);
-  let o = head.length;
-  for (const b of txResultBytes) {
-    out[o++] = TX_RESULTS_TAG;
-    o = writeVarint(out, o, b.length);
-    out.set(b, o);
-    o += b.length;
-  }
-  out.set(tail, o);
-  return out;
+  for (const b of txResultBytes) size += lenFieldSize(b.length);
+  const w = createWireWriter(size);
+  w.raw(head);
+  for (const b of txResultBytes) w.lenField(2, b);
+  w.raw(tail);
+  return w.finish();
 }
 
 /** The results of `txs` as FinalizeBlock returned them (one conversion and one encode per tx). */
@@ -96,7 +72,7 @@ export function blockResultsOf(
   res: FinalizeBlockResponse,
 ): BlockResults {
   const txResults = res.txResults.map(execTxResultToProto);
-  const txResultBytes = txResults.map((r) => toBinary(ExecTxResultSchema, r));
+  const txResultBytes = res.txResults.map(encodeExecTxResult);
   const events = res.events.map(eventToProto);
   return {
     txHashes: txs.map((tx) => sha256(tx)),

@@ -1,5 +1,6 @@
 // @qos/types: byte helpers, QosError/Result, the generated CometBFT v0.38 protobuf types
-// (gen/, from `npm run gen`), Go-faithful createX constructors, and CometBFT JSON codecs.
+// (gen/, from `npm run gen`), Go-faithful createX constructors, CometBFT JSON codecs, and the
+// hand-written protobuf encoders of hot records (protoWire, ExecTxResult).
 export * from "./bytes.ts";
 export * from "./cometJson/abciJson.ts";
 export * from "./cometJson/blockJson.ts";
@@ -13,6 +14,7 @@ export * from "./cometJson/validatorJson.ts";
 export * from "./cometJson/voteJson.ts";
 export * from "./computeProtoSizeForTxs.ts";
 export * from "./errors.ts";
+export * from "./execTxResultEncoding.ts";
 // Cosmos SDK tx envelope, coins, auth and bank: namespaced (their names repeat across packages).
 export * as cosmosAuth from "./gen/cosmos/auth/v1beta1/auth_pb.ts";
 export * as cosmosAuthQuery from "./gen/cosmos/auth/v1beta1/query_pb.ts";
@@ -53,6 +55,7 @@ export * from "./gen/tendermint/types/params_pb.ts";
 export * from "./gen/tendermint/types/types_pb.ts";
 export * from "./gen/tendermint/types/validator_pb.ts";
 export * from "./gen/tendermint/version/types_pb.ts";
+export * from "./protoWire.ts";
 export * from "./typesError.ts";
 export * from "./wireConstructors.ts";
 export * from "./wireMessage.ts";

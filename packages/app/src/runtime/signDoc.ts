@@ -2,7 +2,7 @@
 // re-encoded body): cosmos.tx.v1beta1.SignDoc {1 body_bytes, 2 auth_info_bytes, 3 chain_id,
 // 4 account_number}, proto3 (empty and zero fields omitted), as `toBinary(SignDocSchema)`. Pure.
 
-import { createWireWriter, lenFieldSize, varint64Size } from "./protoWire.ts";
+import { createWireWriter, lenFieldSize, varint64Size } from "@qos/types";
 
 /** The canonical SignDoc bytes; `chainId` is the chain id's UTF-8. */
 export function signDocBytes(

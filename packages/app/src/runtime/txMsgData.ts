@@ -2,7 +2,7 @@
 // repeated Any {1 type_url, 2 value}}, proto3, byte-identical to `toBinary(TxMsgDataSchema)`. Pure.
 
 import type { Any } from "@bufbuild/protobuf/wkt";
-import { createWireWriter, lenFieldSize, utf8Bytes } from "./protoWire.ts";
+import { createWireWriter, lenFieldSize, utf8Bytes } from "@qos/types";
 
 export function txMsgDataBytes(responses: readonly Any[]): Uint8Array {
   const parts: { typeUrl: Uint8Array; value: Uint8Array; size: number }[] = [];

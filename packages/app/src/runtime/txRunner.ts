@@ -13,6 +13,7 @@ import {
   type cosmosTx,
   equalBytes,
   toBase64,
+  utf8Bytes,
   utf8Encode,
 } from "@qos/types";
 import type { Event, Timestamp } from "../abci.ts";
@@ -36,7 +37,6 @@ import {
   type MsgHandler,
   type TxContext,
 } from "./module.ts";
-import { utf8Bytes } from "./protoWire.ts";
 import { SDK_CODE, SDK_CODESPACE, sdkError } from "./sdkErrors.ts";
 import type { SigCache } from "./sigCache.ts";
 import { signDocBytes } from "./signDoc.ts";

@@ -2,14 +2,13 @@
 // block index (one indexer transaction), and the catch-up of blocks a crash left unindexed.
 // Used on the main thread and by the index worker (indexWorker.ts) alike.
 
-import { toBinary } from "@bufbuild/protobuf";
 import { sha256 } from "@qos/crypto";
 import type { BlockStore } from "@qos/store";
 import {
   BlockSchema,
   decodeWireMessage,
   type ExecTxResult,
-  ExecTxResultSchema,
+  encodeExecTxResult,
   FinalizeBlockRecordSchema,
   QosError,
 } from "@qos/types";
@@ -35,7 +34,7 @@ export function indexBlockResults(
         index,
         hash: encoded?.txHashes?.[index] ?? sha256(tx),
         txBytes: tx,
-        resultBytes: encoded?.txResultBytes?.[index] ?? toBinary(ExecTxResultSchema, r),
+        resultBytes: encoded?.txResultBytes?.[index] ?? encodeExecTxResult(r),
         events: r.events,
         code: r.code,
       };

@@ -4,15 +4,16 @@
 // A record not in the canonical shape is decoded by @bufbuild/protobuf, as before. Pure.
 
 import { fromBinary } from "@bufbuild/protobuf";
-import { cosmosAuth, cosmosSecp256k1 } from "@qos/types";
-import { addressToBech32, bech32ToAddress } from "../../runtime/address.ts";
-import { unpackAny } from "../../runtime/anyCodec.ts";
 import {
+  cosmosAuth,
+  cosmosSecp256k1,
   createWireWriter,
   lenFieldSize,
   utf8Bytes,
   varint64Size,
-} from "../../runtime/protoWire.ts";
+} from "@qos/types";
+import { addressToBech32, bech32ToAddress } from "../../runtime/address.ts";
+import { unpackAny } from "../../runtime/anyCodec.ts";
 
 export interface Account {
   readonly address: Uint8Array;

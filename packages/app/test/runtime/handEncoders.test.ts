@@ -1,34 +1,16 @@
-// The hand-written encoders (SignDoc, TxMsgData) against @bufbuild/protobuf's generated codec:
-// byte-identical for random inputs, including empty fields, large account numbers and non-ASCII.
+// The app's hand-written encoders (SignDoc, TxMsgData) against @bufbuild/protobuf's generated
+// codec: byte-identical for random inputs, including empty fields, large account numbers and
+// non-ASCII. (The wire helpers they use are tested in @qos/types.)
 
 import { create, toBinary } from "@bufbuild/protobuf";
-import { cosmosAbci, cosmosTx } from "@qos/types";
+import { cosmosAbci, cosmosTx, utf8Bytes } from "@qos/types";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { utf8Bytes, varint64Size } from "../../src/runtime/protoWire.ts";
 import { signDocBytes } from "../../src/runtime/signDoc.ts";
 import { txMsgDataBytes } from "../../src/runtime/txMsgData.ts";
 
 const u64 = fc.bigInt({ min: 0n, max: (1n << 64n) - 1n });
 const bytes = fc.uint8Array({ maxLength: 300 });
-
-describe("protoWire", () => {
-  it("utf8Bytes is TextEncoder's UTF-8", () => {
-    fc.assert(
-      fc.property(fc.string({ unit: "grapheme" }), (s) => {
-        expect(utf8Bytes(s)).toEqual(new TextEncoder().encode(s));
-      }),
-    );
-  });
-
-  it("varint64Size counts 7 bits a byte", () => {
-    fc.assert(
-      fc.property(u64, (n) => {
-        expect(varint64Size(n)).toBe(n === 0n ? 1 : Math.ceil(n.toString(2).length / 7));
-      }),
-    );
-  });
-});
 
 describe("signDocBytes", () => {
   it("equals toBinary(SignDocSchema)", () => {
