@@ -356,6 +356,27 @@ const readsHandler: QueryHandler = {
   },
 };
 
+/** A successful answer of readsHandler at `view`, with its proof ops, to check. */
+function readsAnswer(
+  view: { readonly appHash: Uint8Array; readonly version: bigint },
+  request: Uint8Array,
+  value: Uint8Array,
+  proofOps: readonly StoreProofOp[],
+) {
+  return {
+    appHash: view.appHash,
+    chainId: CHAIN_ID,
+    height: view.version,
+    handler: readsHandler,
+    request,
+    code: 0,
+    codespace: "",
+    log: "",
+    value,
+    proofOps,
+  };
+}
+
 const smallKey = fc.array(fc.integer({ min: 0, max: 3 }), { minLength: 1, maxLength: 3 });
 
 describe("read proofs (store, random reads)", () => {
@@ -389,18 +410,7 @@ describe("read proofs (store, random reads)", () => {
             request,
           );
           const proofOps = [...recorder.keysToProve()].flatMap(([n, ks]) => view.proveKeys(n, ks));
-          const answer = {
-            appHash: view.appHash,
-            chainId: CHAIN_ID,
-            height: view.version,
-            handler: readsHandler,
-            request,
-            code: 0,
-            codespace: "",
-            log: "",
-            value,
-            proofOps,
-          };
+          const answer = readsAnswer(view, request, value, proofOps);
           expect(verifyQueryAnswer(answer)).toEqual({ ok: true });
           if (value.length > 0) {
             const altered = value.slice(0, -1);
@@ -483,18 +493,7 @@ describe("read proofs (store, random reads)", () => {
       { chainId: CHAIN_ID, height: view.version, store: (n) => view.store(n) },
       request,
     );
-    const answer = {
-      appHash: view.appHash,
-      chainId: CHAIN_ID,
-      height: view.version,
-      handler: readsHandler,
-      request,
-      code: 0,
-      codespace: "",
-      log: "",
-      value,
-      proofOps,
-    };
+    const answer = readsAnswer(view, request, value, proofOps);
     expect(new TextDecoder().decode(value)).toBe("get 1 = undefined\n|\n|");
     expect(verifyQueryAnswer(answer)).toEqual({ ok: true });
     // Store t has a key: an empty batch with t's root op claims it is empty.

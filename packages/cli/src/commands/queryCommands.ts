@@ -80,18 +80,22 @@ export function registerQueryCommands(program: Command): Command {
   return query;
 }
 
-interface AppQueryFlags {
-  node: string;
-  output: string;
-  height?: string;
-  prove: boolean;
-  keyringBackend: string;
+/** The Cosmos pagination flags of a list query. */
+interface PageFlags {
   pageKey?: string;
   offset?: string;
   limit?: string;
   page?: string;
   countTotal?: boolean;
   reverse?: boolean;
+}
+
+interface AppQueryFlags extends PageFlags {
+  node: string;
+  output: string;
+  height?: string;
+  prove: boolean;
+  keyringBackend: string;
 }
 
 /** The flags every app query takes; a list query also takes the Cosmos pagination flags. */
@@ -128,14 +132,7 @@ function count(name: string, text: string): bigint {
 }
 
 /** Cosmos client/flags ReadPageRequest: the PageRequest the pagination flags ask for, if any. */
-export function pageRequestOf(f: {
-  pageKey?: string;
-  offset?: string;
-  limit?: string;
-  page?: string;
-  countTotal?: boolean;
-  reverse?: boolean;
-}): cosmosPagination.PageRequest | undefined {
+export function pageRequestOf(f: PageFlags): cosmosPagination.PageRequest | undefined {
   const any =
     f.pageKey !== undefined ||
     f.offset !== undefined ||
