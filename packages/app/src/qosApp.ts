@@ -49,7 +49,6 @@ import { queryErrorOf } from "./runtime/provenQuery.ts";
 import { createReadRecorder } from "./runtime/queryReads.ts";
 import { SDK_CODESPACE } from "./runtime/sdkErrors.ts";
 import { createSigCache, type SigCache } from "./runtime/sigCache.ts";
-import { decodeTx } from "./runtime/txDecode.ts";
 import {
   createTxRunner,
   FEE_COLLECTOR_ADDRESS,
@@ -321,11 +320,7 @@ export function createQosApp(opts: QosAppOptions, deps: QosAppDeps): QosApp {
       const txs: Uint8Array[] = [];
       let bytes = 0n;
       for (const tx of req.txs) {
-        try {
-          decodeTx(tx);
-        } catch {
-          continue;
-        }
+        if (!runner.decodes(tx)) continue;
         const size = BigInt(computeProtoSizeForTxs([tx]));
         if (bytes + size > req.maxTxBytes) break;
         bytes += size;
@@ -336,11 +331,7 @@ export function createQosApp(opts: QosAppOptions, deps: QosAppDeps): QosApp {
 
     async processProposal(req: ProcessProposalRequest): Promise<ProcessProposalStatus> {
       for (const tx of req.txs) {
-        try {
-          decodeTx(tx);
-        } catch {
-          return "reject";
-        }
+        if (!runner.decodes(tx)) return "reject";
       }
       return "accept";
     },

@@ -325,6 +325,62 @@ describe("qos app", () => {
     expect(h.app.checkInvariants()).toEqual([]);
   });
 
+  it("prepareProposal drops and processProposal rejects a tx that does not decode; a decodable one stays, checked or not", async () => {
+    const { h, alice, bob } = await setup();
+    const checked = await signTx(alice, [send(alice.address, bob.address, "1")], {
+      accountNumber: 0n,
+      sequence: 0n,
+    });
+    expect((await h.app.checkTx({ tx: checked, type: "new" })).code).toBe(0);
+    const unchecked = await signTx(alice, [send(alice.address, bob.address, "2")], {
+      accountNumber: 0n,
+      sequence: 1n,
+    });
+    // Decodes; its stateless checks fail only when it runs (no messages).
+    const noMessages = await signTx(alice, [], { accountNumber: 0n, sequence: 1n });
+    const malformed = [
+      new Uint8Array(),
+      Uint8Array.of(0xff, 0xff, 0xff),
+      checked.subarray(0, checked.length - 1),
+    ];
+    const ask = { localLastCommit: { round: 0, votes: [] }, misbehavior: [], height: 2n };
+    const at = {
+      time: { seconds: 1_700_000_100n, nanos: 0 },
+      nextValidatorsHash: new Uint8Array(32),
+      proposerAddress: new Uint8Array(20),
+    };
+    const all = [
+      Uint8Array.from(checked),
+      malformed[0],
+      unchecked,
+      malformed[1],
+      noMessages,
+      malformed[2],
+    ] as Uint8Array[];
+    const prepared = await h.app.prepareProposal({
+      ...ask,
+      ...at,
+      maxTxBytes: 1_000_000n,
+      txs: all,
+    });
+    expect(prepared.txs).toEqual([checked, unchecked, noMessages]);
+    // The byte limit counts only the kept txs (each as a Data.txs entry: tag, length, bytes).
+    const oneTx = BigInt(1 + 2 + checked.length);
+    const limited = await h.app.prepareProposal({ ...ask, ...at, maxTxBytes: oneTx, txs: all });
+    expect(limited.txs).toEqual([checked]);
+    const process = (txs: readonly Uint8Array[]) =>
+      h.app.processProposal({
+        ...at,
+        txs,
+        proposedLastCommit: ask.localLastCommit,
+        misbehavior: [],
+        hash: new Uint8Array(32),
+        height: 2n,
+      });
+    expect(await process(prepared.txs)).toBe("accept");
+    for (const bad of malformed) expect(await process([checked, bad])).toBe("reject");
+  });
+
   it("rejects an invalid genesis with a path in the message", async () => {
     await expect(
       startApp({ bank: { balances: [{ address: "qosacc1bad", coins: [] }] } }),

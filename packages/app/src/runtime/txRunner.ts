@@ -87,6 +87,11 @@ export interface TxRunnerDeps {
 
 export interface TxRunner {
   run(env: TxEnv, txBytes: Uint8Array): TxOutcome;
+  /**
+   * Whether `decodeTx` accepts `txBytes`: true at once for a tx in the decoded-tx cache (it was
+   * decoded to get there), else decoded here (nothing is cached).
+   */
+  decodes(txBytes: Uint8Array): boolean;
   /** The handler registered for a message type URL. */
   handler(typeUrl: string): MsgHandler | undefined;
 }
@@ -566,7 +571,18 @@ export function createTxRunner(opts: TxRunnerOptions, deps: TxRunnerDeps): TxRun
     };
   }
 
-  return { run, handler: (typeUrl) => handlers.get(typeUrl)?.handler };
+  function decodes(txBytes: Uint8Array): boolean {
+    const k = bytesKey(txBytes);
+    if (decoded.has(k) || decodedOld.has(k)) return true;
+    try {
+      decodeTx(txBytes);
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  return { run, decodes, handler: (typeUrl) => handlers.get(typeUrl)?.handler };
 }
 
 // Addresses of public keys seen in txs: a pure function of the key, so a cached answer is the
