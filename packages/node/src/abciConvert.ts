@@ -10,19 +10,27 @@ import {
   createConsensusParams,
   durationToNanos,
   type Event,
-  EventSchema,
   type ExecTxResult,
-  ExecTxResultSchema,
   PublicKeySchema,
   type ValidatorUpdate,
   ValidatorUpdateSchema,
 } from "@qos/types";
 
+// The two converters below run for every event of every committed tx: they build the messages
+// as literals, the objects `create(EventSchema / ExecTxResultSchema, …)` returns (same fields,
+// tests compare them), without its per-field initialisation.
+
 export function eventToProto(e: abci.Event): Event {
-  return create(EventSchema, {
+  return {
+    $typeName: "tendermint.abci.Event",
     type: e.type,
-    attributes: e.attributes.map((a) => ({ key: a.key, value: a.value, index: a.index })),
-  });
+    attributes: e.attributes.map((a) => ({
+      $typeName: "tendermint.abci.EventAttribute",
+      key: a.key,
+      value: a.value,
+      index: a.index,
+    })),
+  };
 }
 
 export function eventFromProto(e: Event): abci.Event {
@@ -33,7 +41,8 @@ export function eventFromProto(e: Event): abci.Event {
 }
 
 export function execTxResultToProto(r: abci.ExecTxResult | abci.CheckTxResponse): ExecTxResult {
-  return create(ExecTxResultSchema, {
+  return {
+    $typeName: "tendermint.abci.ExecTxResult",
     code: r.code,
     data: r.data,
     log: r.log,
@@ -42,7 +51,7 @@ export function execTxResultToProto(r: abci.ExecTxResult | abci.CheckTxResponse)
     gasUsed: r.gasUsed,
     events: r.events.map(eventToProto),
     codespace: r.codespace,
-  });
+  };
 }
 
 export function pubKeyFromAbci(pk: abci.PubKey): PubKey {
