@@ -360,7 +360,9 @@ export function createConsensusReactor(
     passScheduled = false;
     const host = deps.host();
     if (host !== null && host !== watched) watch(host);
-    if (host === null) return;
+    // No peers, nothing to tell: a lone validator skips building the view (a connecting peer
+    // schedules a pass of its own).
+    if (host === null || peers.size === 0) return;
     const view = host.gossipView();
     if (view.step === 0 && view.votes.length === 0) return;
     announce(view);
