@@ -2,7 +2,8 @@
 // range a query handler read (ICS-23 batches), the client re-runs the handler over the proven
 // facts alone. Every app query path verifies, failures too; a changed answer, a missing or
 // altered proof entry, another app hash or an older proof each fail. A property test drives
-// random key sets, gets and ranges (forward, reverse, stopped early) through a test handler.
+// random key sets, gets and ranges (forward, reverse, stopped early) through a test handler; garbage
+// requests on every path get an answer whose proof verifies.
 
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { type StoreProofOp, verifyStoreReads } from "@qos/crypto";
@@ -253,6 +254,20 @@ describe("proven queries (QOS app, real store)", () => {
       ),
     ).toEqual(["TKE", "TKF", "TKG", "TKH"]);
     expect(check(hash, "/qos.qsc.v1.Query/Tokens", req, second)).toEqual({ ok: true });
+  });
+
+  it("garbage requests on every path: an answer, never a crash, and a proof of that answer", async () => {
+    const { h } = await chain();
+    const hash = await appHash(h);
+    const paths = [...handlers.keys()];
+    const samples = fc.sample(
+      fc.tuple(fc.constantFrom(...paths), fc.uint8Array({ maxLength: 80 })),
+      { seed: 3, numRuns: 200 },
+    );
+    for (const [path, request] of samples) {
+      const a = await ask(h, path, request);
+      expect([path, check(hash, path, request, a)]).toEqual([path, { ok: true }]);
+    }
   });
 
   it("a changed answer, a missing or altered proof entry, another app hash or an older proof fail", async () => {
