@@ -5,6 +5,7 @@
 // Types here are plain data (bigint, Uint8Array); the node maps them to wire types.
 
 import type { WriteBatch } from "@qos/store";
+import type { EventAttributeFields, EventFields, ExecTxResultFields } from "@qos/types";
 
 /** google.protobuf.Timestamp: seconds since the Unix epoch and nanoseconds (0..999999999). */
 export interface Timestamp {
@@ -12,17 +13,10 @@ export interface Timestamp {
   readonly nanos: number;
 }
 
-export interface EventAttribute {
-  readonly key: string;
-  readonly value: string;
-  /** Whether the node's indexer indexes this attribute (CometBFT `index`). */
-  readonly index: boolean;
-}
+/** An event attribute; `index`: whether the node's indexer indexes it (CometBFT `index`). */
+export type EventAttribute = EventAttributeFields;
 
-export interface Event {
-  readonly type: string;
-  readonly attributes: readonly EventAttribute[];
-}
+export type Event = EventFields;
 
 /** A consensus public key; CometBFT v0.38 `PublicKey` oneof. */
 export interface PubKey {
@@ -36,27 +30,10 @@ export interface ValidatorUpdate {
   readonly power: bigint;
 }
 
-/** ABCI ExecTxResult; code 0 is success. */
-export interface ExecTxResult {
-  readonly code: number;
-  readonly data: Uint8Array;
-  readonly log: string;
-  readonly info: string;
-  readonly gasWanted: bigint;
-  readonly gasUsed: bigint;
-  readonly events: readonly Event[];
-  readonly codespace: string;
-}
+/** ABCI ExecTxResult; code 0 is success. The same plain shape @qos/types encodes by hand. */
+export type ExecTxResult = ExecTxResultFields;
 
-export interface CheckTxResponse {
-  readonly code: number;
-  readonly data: Uint8Array;
-  readonly log: string;
-  readonly info: string;
-  readonly gasWanted: bigint;
-  readonly gasUsed: bigint;
-  readonly events: readonly Event[];
-  readonly codespace: string;
+export interface CheckTxResponse extends ExecTxResult {
   /** Mempool priority; higher is reaped first. */
   readonly priority?: bigint;
 }

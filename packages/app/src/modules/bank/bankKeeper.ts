@@ -3,7 +3,7 @@
 
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { prefixRange } from "@qos/store";
-import { concatBytes, qosBankQuery } from "@qos/types";
+import { concatBytes, qosBankQuery, utf8Bytes } from "@qos/types";
 import { addressToBech32 } from "../../runtime/address.ts";
 import { addCoins, type Coin, checkDenom, coinsToString, MAX_AMOUNT } from "../../runtime/coins.ts";
 import { makeEvent } from "../../runtime/events.ts";
@@ -67,25 +67,10 @@ export interface BankParams {
 
 export const DEFAULT_BANK_PARAMS: BankParams = { maxTransferItems: 500 };
 
-const enc = new TextEncoder();
 const dec = new TextDecoder();
 
-/**
- * UTF-8 of a short string. Denoms and decimal amounts are ASCII, whose UTF-8 is the char codes:
- * copied in a loop, as a TextEncoder call costs more than the copy for a few bytes.
- */
-function utf8(s: string): Uint8Array {
-  const out = new Uint8Array(s.length);
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c > 0x7f) return enc.encode(s);
-    out[i] = c;
-  }
-  return out;
-}
-
 export function supplyKey(denom: string): Uint8Array {
-  return concatBytes(Uint8Array.of(SUPPLY_PREFIX), utf8(denom));
+  return concatBytes(Uint8Array.of(SUPPLY_PREFIX), utf8Bytes(denom));
 }
 
 export function balancePrefix(addr: Uint8Array): Uint8Array {
@@ -93,7 +78,7 @@ export function balancePrefix(addr: Uint8Array): Uint8Array {
 }
 
 export function balanceKey(addr: Uint8Array, denom: string): Uint8Array {
-  return concatBytes(balancePrefix(addr), utf8(denom));
+  return concatBytes(balancePrefix(addr), utf8Bytes(denom));
 }
 
 export function allowancePrefix(owner: Uint8Array): Uint8Array {
@@ -101,11 +86,16 @@ export function allowancePrefix(owner: Uint8Array): Uint8Array {
 }
 
 export function allowanceKey(owner: Uint8Array, spender: Uint8Array, denom: string): Uint8Array {
-  return concatBytes(allowancePrefix(owner), Uint8Array.of(spender.length), spender, utf8(denom));
+  return concatBytes(
+    allowancePrefix(owner),
+    Uint8Array.of(spender.length),
+    spender,
+    utf8Bytes(denom),
+  );
 }
 
 export function encodeAmount(n: bigint): Uint8Array {
-  return utf8(n.toString());
+  return utf8Bytes(n.toString());
 }
 
 export function decodeAmount(v: Uint8Array | undefined): bigint {
