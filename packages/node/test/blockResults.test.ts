@@ -2,7 +2,7 @@
 // generated encoder's, and each tx result's bytes and hash are those the node used before.
 
 import { create, toBinary } from "@bufbuild/protobuf";
-import type { Event, ExecTxResult, FinalizeBlockResponse } from "@qos/app";
+import type { ExecTxResult, FinalizeBlockResponse } from "@qos/app";
 import { sha256 } from "@qos/crypto";
 import { ExecTxResultSchema, FinalizeBlockRecordSchema } from "@qos/types";
 import fc from "fast-check";
@@ -14,6 +14,7 @@ import {
   validatorUpdateToProto,
 } from "../src/abciConvert.ts";
 import { blockResultsOf } from "../src/blockResults.ts";
+import { eventArb, txResultArb } from "./abciArbitraries.ts";
 
 function generated(res: FinalizeBlockResponse): Uint8Array {
   return toBinary(
@@ -30,35 +31,12 @@ function generated(res: FinalizeBlockResponse): Uint8Array {
   );
 }
 
-const event: fc.Arbitrary<Event> = fc.record({
-  type: fc.string({ maxLength: 12 }),
-  attributes: fc.array(
-    fc.record({
-      key: fc.string({ maxLength: 10 }),
-      value: fc.string({ maxLength: 300 }),
-      index: fc.boolean(),
-    }),
-    { maxLength: 4 },
-  ),
-});
-
-const txResult: fc.Arbitrary<ExecTxResult> = fc.record({
-  code: fc.nat(),
-  data: fc.uint8Array({ maxLength: 40 }),
-  log: fc.string({ maxLength: 200 }),
-  info: fc.string({ maxLength: 20 }),
-  gasWanted: fc.bigInt(0n, 2n ** 63n - 1n),
-  gasUsed: fc.bigInt(0n, 2n ** 63n - 1n),
-  events: fc.array(event, { maxLength: 6 }),
-  codespace: fc.string({ maxLength: 10 }),
-});
-
 describe("blockResultsOf", () => {
   it("assembles the same FinalizeBlockRecord bytes as the generated encoder", () => {
     fc.assert(
       fc.property(
-        fc.array(txResult, { maxLength: 8 }),
-        fc.array(event, { maxLength: 3 }),
+        fc.array(txResultArb, { maxLength: 8 }),
+        fc.array(eventArb, { maxLength: 3 }),
         fc.uint8Array({ maxLength: 32 }),
         fc.boolean(),
         (txResults, events, appHash, withParams) => {
