@@ -439,11 +439,7 @@ class MultiStoreViewImpl implements MultiStoreView {
     name: string,
     key: Uint8Array,
   ): { readonly value: Uint8Array | undefined; readonly proofOps: readonly StoreProofOp[] } {
-    const view = this.treeView(name);
-    if (view === null) {
-      throw storeError("store_invalid_argument", `store ${name} did not exist at ${this.version}`);
-    }
-    const { value, proofBytes } = view.proveBytes(key);
+    const { value, proofBytes } = this.provableView(name).proveBytes(key);
     return {
       value,
       proofOps: [{ type: ICS23_IAVL_OP, key: key.slice(), data: proofBytes }, this.rootOp(name)],
@@ -451,10 +447,7 @@ class MultiStoreViewImpl implements MultiStoreView {
   }
 
   proveKeys(name: string, keys: readonly Uint8Array[]): readonly StoreProofOp[] {
-    const view = this.treeView(name);
-    if (view === null) {
-      throw storeError("store_invalid_argument", `store ${name} did not exist at ${this.version}`);
-    }
+    const view = this.provableView(name);
     const root = this.storeRoots.get(name);
     const empty = root !== undefined && equalBytes(root, EMPTY_TREE_HASH);
     const entries = empty ? [] : keys.map((k) => view.proveBytes(k).proofBytes);
@@ -462,6 +455,15 @@ class MultiStoreViewImpl implements MultiStoreView {
       { type: ICS23_IAVL_OP, key: new Uint8Array(), data: encodeBatchProof(entries) },
       this.rootOp(name),
     ];
+  }
+
+  /** The tree view of store `name`, which must exist at this version to be proven. */
+  private provableView(name: string): TreeView {
+    const view = this.treeView(name);
+    if (view === null) {
+      throw storeError("store_invalid_argument", `store ${name} did not exist at ${this.version}`);
+    }
+    return view;
   }
 
   /** The `ics23:simple` op proving store `name`'s root in the app hash. */

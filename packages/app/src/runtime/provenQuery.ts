@@ -8,6 +8,7 @@ import type { ProvenStoreReads, StoreProofOp } from "@qos/crypto";
 import { verifyStoreReads } from "@qos/crypto";
 import type { KeyRange, KVEntry, KVReader } from "@qos/store";
 import { compareBytes, equalBytes, QosError, toHex } from "@qos/types";
+import { bytesKey } from "./branchStore.ts";
 import { AppError, type QueryHandler } from "./module.ts";
 import { LEAST_STORE_KEY, successorKey } from "./queryReads.ts";
 import { SDK_CODE, SDK_CODESPACE } from "./sdkErrors.ts";
@@ -33,14 +34,25 @@ class ProvenStore implements KVReader {
   private readonly values = new Map<string, Uint8Array>();
   private readonly gaps: ProvenStoreReads["gaps"];
   private readonly byLeft = new Map<string, Uint8Array | undefined>();
+  /**
+   * The first read the proof did not cover, kept: the check fails on it even if a handler
+   * caught the exception (the answer would then rest on something unproven).
+   */
+  uncoveredRead: QosError<typeof INCOMPLETE> | undefined;
 
   constructor(facts: ProvenStoreReads) {
     this.name = facts.storeName;
-    for (const e of facts.present) this.values.set(toHex(e.key), e.value);
+    for (const e of facts.present) this.values.set(bytesKey(e.key), e.value);
     this.gaps = facts.gaps;
     for (const g of facts.gaps) {
-      if (g.left !== undefined) this.byLeft.set(toHex(g.left), g.right);
+      if (g.left !== undefined) this.byLeft.set(bytesKey(g.left), g.right);
     }
+  }
+
+  private uncovered(what: string): QosError<typeof INCOMPLETE> {
+    const e = uncovered(this.name, what);
+    this.uncoveredRead ??= e;
+    return e;
   }
 
   /** The proven gap with left < key < right, if any. */
@@ -49,10 +61,10 @@ class ProvenStore implements KVReader {
   }
 
   get(key: Uint8Array): Uint8Array | undefined {
-    const v = this.values.get(toHex(key));
+    const v = this.values.get(bytesKey(key));
     if (v !== undefined) return v;
     if (this.straddling(key) !== undefined) return undefined;
-    throw uncovered(this.name, `key ${toHex(key)}`);
+    throw this.uncovered(`key ${toHex(key)}`);
   }
 
   has(key: Uint8Array): boolean {
@@ -61,19 +73,19 @@ class ProvenStore implements KVReader {
 
   /** The least key ≥ `key`, or undefined when there is none. */
   private atOrAfter(key: Uint8Array): Uint8Array | undefined {
-    if (this.values.has(toHex(key))) return key;
+    if (this.values.has(bytesKey(key))) return key;
     const g = this.straddling(key);
-    if (g === undefined) throw uncovered(this.name, `the first key from ${toHex(key)}`);
+    if (g === undefined) throw this.uncovered(`the first key from ${toHex(key)}`);
     return g.right;
   }
 
   /** The key after present key `key`, or undefined when it is the last. */
   private after(key: Uint8Array): Uint8Array | undefined {
-    const hex = toHex(key);
-    if (this.byLeft.has(hex)) return this.byLeft.get(hex);
+    const k = bytesKey(key);
+    if (this.byLeft.has(k)) return this.byLeft.get(k);
     const next = successorKey(key);
-    if (this.values.has(toHex(next))) return next;
-    throw uncovered(this.name, `the key after ${hex}`);
+    if (this.values.has(bytesKey(next))) return next;
+    throw this.uncovered(`the key after ${toHex(key)}`);
   }
 
   /** The greatest key < `end` (the last key when `end` is undefined), or undefined. */
@@ -81,7 +93,7 @@ class ProvenStore implements KVReader {
     // end = x‖0x00 with x present: nothing lies between x and its successor.
     if (end !== undefined && end.length > 1 && end[end.length - 1] === 0) {
       const x = end.subarray(0, -1);
-      if (this.values.has(toHex(x))) return x;
+      if (this.values.has(bytesKey(x))) return x;
     }
     // The gap with left < end ≤ right (right undefined: the tree's end) has the key asked for.
     const g = this.gaps.find((x) =>
@@ -91,13 +103,13 @@ class ProvenStore implements KVReader {
     );
     if (g === undefined) {
       const where = end === undefined ? "the end" : toHex(end);
-      throw uncovered(this.name, `the last key before ${where}`);
+      throw this.uncovered(`the last key before ${where}`);
     }
     return g.left;
   }
 
   private entry(key: Uint8Array): KVEntry {
-    return { key, value: this.values.get(toHex(key)) as Uint8Array };
+    return { key, value: this.values.get(bytesKey(key)) as Uint8Array };
   }
 
   *iterate(range: KeyRange = {}): Generator<KVEntry> {
@@ -121,10 +133,12 @@ class ProvenStore implements KVReader {
   }
 }
 
-/** A store the proof says nothing about: every read is uncovered. */
-function unprovenStore(name: string): KVReader {
+/** A store the proof says nothing about: every read is uncovered (and remembered). */
+function unprovenStore(name: string, seen: { first?: QosError<typeof INCOMPLETE> }): KVReader {
   const fail = (): never => {
-    throw uncovered(name, "the proof has no ops for this store");
+    const e = uncovered(name, "the proof has no ops for this store");
+    seen.first ??= e;
+    throw e;
   };
   return { get: fail, has: fail, iterate: fail };
 }
@@ -167,18 +181,25 @@ export function verifyQueryAnswer(a: QueryAnswerToCheck): QueryAnswerVerdict {
       : verifyStoreReads({ appHash: a.appHash, proofOps: a.proofOps });
   if (!facts.ok) return { ok: false, message: `${facts.reason}: ${facts.message}` };
   const stores = new Map(facts.stores.map((f) => [f.storeName, new ProvenStore(f)]));
+  const unproven: { first?: QosError<typeof INCOMPLETE> } = {};
   const ctx = {
     chainId: a.chainId,
     height: a.height,
-    store: (name: string): KVReader => stores.get(name) ?? unprovenStore(name),
+    store: (name: string): KVReader => stores.get(name) ?? unprovenStore(name, unproven),
   };
-  let value: Uint8Array;
+  let value: Uint8Array | undefined;
+  let thrown: unknown;
   try {
     value = a.handler.handle(ctx, a.request);
   } catch (e) {
-    if (e instanceof QosError && e.code === INCOMPLETE) return { ok: false, message: e.message };
-    const err = queryErrorOf(e);
-    if (err === undefined) throw e;
+    thrown = e;
+  }
+  // Any uncovered read fails the check, whatever the handler did with its exception.
+  const gap = unproven.first ?? [...stores.values()].find((s) => s.uncoveredRead)?.uncoveredRead;
+  if (gap !== undefined) return { ok: false, message: gap.message };
+  if (value === undefined) {
+    const err = queryErrorOf(thrown);
+    if (err === undefined) throw thrown;
     if (err.code === a.code && err.codespace === a.codespace && err.log === a.log)
       return { ok: true };
     return {

@@ -10,7 +10,7 @@
 // Pure.
 
 import type { KeyRange, KVEntry, KVReader } from "@qos/store";
-import { toHex } from "@qos/types";
+import { bytesKey } from "./branchStore.ts";
 
 /** Where an iteration with no start begins: store keys are never empty, so [0x00] is the least. */
 export const LEAST_STORE_KEY: Uint8Array = Uint8Array.of(0);
@@ -39,7 +39,7 @@ export function createReadRecorder(open: (name: string) => KVReader): ReadRecord
       set = new Map();
       keys.set(name, set);
     }
-    const k = toHex(key);
+    const k = bytesKey(key);
     if (!set.has(k)) set.set(k, key.slice());
   }
 

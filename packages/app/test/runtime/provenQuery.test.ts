@@ -16,7 +16,7 @@ import { TOKEN_KEY_PREFIX } from "../../src/modules/qsc/qscKeys.ts";
 import { qosQueryHandlers } from "../../src/qosApp.ts";
 import { addressToBech32 } from "../../src/runtime/address.ts";
 import { packAny } from "../../src/runtime/anyCodec.ts";
-import type { QueryHandler } from "../../src/runtime/module.ts";
+import { AppError, type QueryHandler } from "../../src/runtime/module.ts";
 import { verifyQueryAnswer } from "../../src/runtime/provenQuery.ts";
 import { createReadRecorder, successorKey } from "../../src/runtime/queryReads.ts";
 import {
@@ -484,6 +484,38 @@ describe("read proofs (store, random reads)", () => {
     );
     // Only bytes of a non-existence entry's own key (moved within its gap) can change unnoticed.
     expect(passed).toBeLessThan(200);
+  });
+
+  it("an uncovered read fails the check even when the handler catches it", () => {
+    // A handler that turns any read failure into its own error: a node leaving the read out of
+    // the proof and answering that error must not pass.
+    const catching: QueryHandler = {
+      path: "/test.Catching",
+      handle(ctx) {
+        try {
+          ctx.store("s").get(Uint8Array.of(1));
+        } catch {
+          throw new AppError("test", 1, "read failed");
+        }
+        return new Uint8Array();
+      },
+    };
+    const lie = {
+      appHash: new Uint8Array(32),
+      chainId: CHAIN_ID,
+      height: 1n,
+      handler: catching,
+      request: new Uint8Array(),
+      code: 1,
+      codespace: "test",
+      log: "read failed",
+      value: new Uint8Array(),
+      proofOps: [],
+    };
+    expect(verifyQueryAnswer(lie)).toEqual({
+      ok: false,
+      message: expect.stringMatching(/does not cover a read of store s/),
+    });
   });
 
   it("an empty store is proven empty; an empty batch for a store with keys fails", () => {

@@ -28,7 +28,6 @@ import { type CheckedProof, checkQueryProof } from "./storeProof.ts";
 export const QUERY_ERROR = {
   failed: "query_failed",
   accountNotFound: "account_not_found",
-  notProvable: "query_not_provable",
 } as const;
 
 export interface QueryOptions {

@@ -61,6 +61,9 @@ async function headerCommitting(
   return { header, headerHeight, chainId };
 }
 
+/** The app's query handlers, built on the first proven query (every page of a list reuses them). */
+let handlers: ReturnType<typeof qosQueryHandlers> | undefined;
+
 /**
  * Checks a proven answer of the app's gRPC-style query `path` (request bytes `request`): success
  * or failure, the node's answer must be what the app's handler gives over the proven reads.
@@ -71,7 +74,8 @@ export async function checkQueryProof(
   request: Uint8Array,
   raw: AbciQueryResult,
 ): Promise<CheckedProof> {
-  const handler = qosQueryHandlers().get(path);
+  handlers ??= qosQueryHandlers();
+  const handler = handlers.get(path);
   if (handler === undefined)
     throw new QosError(
       PROOF_ERROR.invalid,

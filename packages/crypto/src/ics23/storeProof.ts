@@ -32,6 +32,13 @@ export interface StoreProofVerifier {
   verifyStoreProof(request: StoreProofRequest): Ics23Verdict;
 }
 
+/** Whether `op` has the shape of a proof op (hostile input is any value). */
+export function isStoreProofOp(op: unknown): op is StoreProofOp {
+  if (typeof op !== "object" || op === null) return false;
+  const o = op as Partial<StoreProofOp>;
+  return typeof o.type === "string" && o.key instanceof Uint8Array && o.data instanceof Uint8Array;
+}
+
 export function createStoreProofVerifier(verifier: Ics23Verifier): StoreProofVerifier {
   /**
    * CommitmentOp.Run: the root is computed from the proof itself (Calculate), then the proof must
@@ -49,14 +56,6 @@ export function createStoreProofVerifier(verifier: Ics23Verifier): StoreProofVer
         ? verifier.verifyNonMembership(spec, root.hash, op.data, op.key)
         : verifier.verifyMembership(spec, root.hash, op.data, op.key, value);
     return v.ok ? { ok: true, root: root.hash } : { ok: false, verdict: v };
-  }
-
-  function isOp(op: unknown): op is StoreProofOp {
-    if (typeof op !== "object" || op === null) return false;
-    const o = op as Partial<StoreProofOp>;
-    return (
-      typeof o.type === "string" && o.key instanceof Uint8Array && o.data instanceof Uint8Array
-    );
   }
 
   function verifyStoreProof(request: StoreProofRequest): Ics23Verdict {
@@ -79,7 +78,7 @@ export function createStoreProofVerifier(verifier: Ics23Verifier): StoreProofVer
         return ics23Fail(ICS23_REASON.proofOps, "expected 2 proof ops (ics23:iavl, ics23:simple)");
       }
       const [storeOp, multiOp] = proofOps as readonly unknown[];
-      if (!isOp(storeOp) || !isOp(multiOp)) {
+      if (!isStoreProofOp(storeOp) || !isStoreProofOp(multiOp)) {
         return ics23Fail(ICS23_REASON.malformedProof, "proof op must be { type, key, data }");
       }
       const ctx0 = `proof op 1 (${storeOp.type})`;

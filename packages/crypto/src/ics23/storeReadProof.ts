@@ -13,12 +13,12 @@
 //     is the first or last leaf.
 // An empty batch proves an empty store: its root must be the empty tree's (iavl v1: sha256 of
 // nothing), which no non-empty tree can have. Pure, never throws.
-import { equalBytes, type ics23, utf8Encode } from "@qos/types";
+import { equalBytes, fromHex, type ics23, utf8Encode } from "@qos/types";
 import type { HashOutcome } from "./ics23Ops.ts";
 import { ICS23_REASON, type Ics23Verdict, ics23Fail, ics23Wrap } from "./ics23Verdict.ts";
 import { decodeCanonicalCommitmentProof, type Ics23Verifier } from "./ics23Verifier.ts";
 import { iavlSpec, tendermintSpec } from "./proofSpecs.ts";
-import { PROOF_OP_IAVL, PROOF_OP_SIMPLE, type StoreProofOp } from "./storeProof.ts";
+import { isStoreProofOp, PROOF_OP_IAVL, PROOF_OP_SIMPLE, type StoreProofOp } from "./storeProof.ts";
 
 export interface ProvenEntry {
   readonly key: Uint8Array;
@@ -59,10 +59,9 @@ export interface StoreReadsVerifier {
 }
 
 /** Root of an empty tree (iavl v1: sha256 of the empty string). */
-const EMPTY_TREE_ROOT = Uint8Array.from(
-  "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855".match(/../g) ?? [],
-  (h) => Number.parseInt(h, 16),
-);
+const EMPTY_TREE_ROOT = fromHex(
+  "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855",
+) as Uint8Array;
 
 function fail(verdict: Ics23Verdict): Extract<Ics23Verdict, { ok: false }> {
   if (verdict.ok) throw new Error("unreachable: a passing verdict reported as a failure");
@@ -155,20 +154,12 @@ export function createStoreReadsVerifier(verifier: Ics23Verifier): StoreReadsVer
       const stores: ProvenStoreReads[] = [];
       const seen = new Set<string>();
       for (let i = 0; i < proofOps.length; i += 2) {
-        const storeOp = proofOps[i] as StoreProofOp;
-        const multiOp = proofOps[i + 1] as StoreProofOp;
-        for (const op of [storeOp, multiOp]) {
-          if (
-            typeof op !== "object" ||
-            op === null ||
-            typeof op.type !== "string" ||
-            !(op.key instanceof Uint8Array) ||
-            !(op.data instanceof Uint8Array)
-          ) {
-            return fail(
-              ics23Fail(ICS23_REASON.malformedProof, "proof op must be { type, key, data }"),
-            );
-          }
+        const storeOp: unknown = proofOps[i];
+        const multiOp: unknown = proofOps[i + 1];
+        if (!isStoreProofOp(storeOp) || !isStoreProofOp(multiOp)) {
+          return fail(
+            ics23Fail(ICS23_REASON.malformedProof, "proof op must be { type, key, data }"),
+          );
         }
         const ctx = `proof ops ${i + 1}-${i + 2}`;
         if (storeOp.type !== PROOF_OP_IAVL || multiOp.type !== PROOF_OP_SIMPLE) {
