@@ -169,14 +169,13 @@ describe("qos tx and qos query against a QOS node", { timeout: 180_000 }, () => 
     expect(acc.account.sequence).toBe("2");
     expect(acc.proof.verified).toBe(true);
     // Every balance, proven (the handler's range read re-run over the proof); then one page.
-    const all = json<{ balances: { denom: string }[]; proof: { verified: boolean } }>([
-      "query",
-      "bank",
-      "balances",
-      "alice",
-      "--prove",
-    ]);
+    const all = json<{
+      balances: { denom: string }[];
+      pagination: { total: string };
+      proof: { verified: boolean };
+    }>(["query", "bank", "balances", "alice", "--prove"]);
     expect([all.balances.length > 0, all.proof.verified]).toEqual([true, true]);
+    expect(all.pagination.total).toBe(String(all.balances.length));
     const page = json<{
       balances: { denom: string }[];
       pagination: { next_key: string | null; total: string };

@@ -77,11 +77,7 @@ async function grpc<Req extends DescMessage, Res extends DescMessage>(
 }
 
 function answer<T>(r: { response: T; raw: AbciQueryResult; proof?: CheckedProof }): QueryAnswer<T> {
-  return {
-    response: r.response,
-    height: r.raw.height,
-    ...(r.proof !== undefined ? { proof: r.proof } : {}),
-  };
+  return { response: r.response, ...proofOf(r) };
 }
 
 export async function queryAccount(
@@ -146,6 +142,14 @@ export async function queryBalance(
  * else every page, following next_key (100 per page) at the first page's height. With `prove`,
  * every page is proven (the answer carries the last page's proof).
  */
+/** The height a page was answered at, and its proof (a list's response is built from its pages). */
+function proofOf(r: { raw: AbciQueryResult; proof?: CheckedProof }): {
+  height: bigint;
+  proof?: CheckedProof;
+} {
+  return { height: r.raw.height, ...(r.proof !== undefined ? { proof: r.proof } : {}) };
+}
+
 async function listQuery<Req extends DescMessage, Res extends DescMessage, T>(
   rpc: NodeRpc,
   path: string,
@@ -164,7 +168,7 @@ async function listQuery<Req extends DescMessage, Res extends DescMessage, T>(
     (res as { pagination?: cosmosPagination.PageResponse }).pagination;
   if (o.page !== undefined) {
     const r = await grpc(rpc, path, reqSchema, request(o.page), resSchema, o);
-    return { items: [...itemsOf(r.response)], pagination: paginationOf(r.response), ...answer(r) };
+    return { items: [...itemsOf(r.response)], pagination: paginationOf(r.response), ...proofOf(r) };
   }
   const items: T[] = [];
   let key: Uint8Array = new Uint8Array();
@@ -179,17 +183,24 @@ async function listQuery<Req extends DescMessage, Res extends DescMessage, T>(
     at = r.raw.height;
     const next = paginationOf(r.response)?.nextKey;
     if (next === undefined || next.length === 0)
-      return { items, pagination: undefined, ...answer(r) };
+      return { items, pagination: undefined, ...proofOf(r) };
     key = next;
   }
 }
 
-/** The pagination of a list answer: the node's for one page, none (everything) otherwise. */
+/**
+ * The pagination of a list answer: the node's for one page; for every page, no next key and the
+ * total of the `count` items answered (what `--count-total` would give).
+ */
 function withPagination<T extends object>(
   response: T,
   pagination: cosmosPagination.PageResponse | undefined,
+  count: number,
 ): T {
-  return pagination === undefined ? response : { ...response, pagination };
+  return {
+    ...response,
+    pagination: pagination ?? create(cosmosPagination.PageResponseSchema, { total: BigInt(count) }),
+  };
 }
 
 export async function queryAllBalances(
@@ -207,7 +218,7 @@ export async function queryAllBalances(
     o,
   );
   const response = create(cosmosBankQuery.QueryAllBalancesResponseSchema, { balances: items });
-  return { response: withPagination(response, pagination), ...rest };
+  return { response: withPagination(response, pagination, items.length), ...rest };
 }
 
 export async function queryAllowance(
@@ -244,10 +255,9 @@ export async function queryAllowances(
     (res) => res.allowances,
     o,
   );
-  const response = create(qosBankQuery.QueryAllowancesResponseSchema, {
-    allowances: items.filter((a) => spender === undefined || a.spender === spender),
-  });
-  return { response: withPagination(response, pagination), ...rest };
+  const allowances = items.filter((a) => spender === undefined || a.spender === spender);
+  const response = create(qosBankQuery.QueryAllowancesResponseSchema, { allowances });
+  return { response: withPagination(response, pagination, allowances.length), ...rest };
 }
 
 /** A QSC denom from what a user types: "qsc/star" as is, a symbol "STAR" → "qsc/star". */
@@ -285,7 +295,7 @@ export async function queryTokens(
     o,
   );
   const response = create(qscQuery.QueryTokensResponseSchema, { tokens: items });
-  return { response: withPagination(response, pagination), ...rest };
+  return { response: withPagination(response, pagination, items.length), ...rest };
 }
 
 export async function queryFrozen(

@@ -3,16 +3,12 @@
 // signers included; Simulate gives the gas; altered txs are refused; JSON files round-trip exactly.
 
 import { create } from "@bufbuild/protobuf";
-import { createQosApp, type QosApp } from "@qos/app";
-import { openMultiStore, openNodeDb } from "@qos/store";
 import { cosmosBankTx, QosError, qosBankTx } from "@qos/types";
 import fc from "fast-check";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { decodeTx } from "../../../app/src/runtime/txDecode.ts";
-import { tempDir } from "../../../store/test/tempDir.ts";
 import { accountSigningInfo, simulateTx } from "../../src/client/chainQueries.ts";
 import { adjustGas, parseDecimal } from "../../src/client/gasFees.ts";
-import type { AbciQueryResult, NodeRpc } from "../../src/client/nodeRpc.ts";
 import {
   buildUnsignedTx,
   missingSignatures,
@@ -24,92 +20,18 @@ import {
 } from "../../src/client/txBuilder.ts";
 import { packMsg, txSigners } from "../../src/client/txMessages.ts";
 import { createKeyring } from "../../src/keyring/keyring.ts";
+import { appRpc, CHAIN_ID, startFundedApp } from "./inProcessApp.ts";
 
-const CHAIN_ID = "builder-test-1";
 const MNEMONICS = [
   "abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon abandon about",
   "legal winner thank year wave sausage worth useful legal winner thank yellow",
 ];
-
-const open: { app: QosApp; close: () => Promise<void> }[] = [];
-afterEach(async () => {
-  for (const o of open.splice(0)) {
-    await o.app.close();
-    await o.close();
-  }
-});
 
 function keys() {
   const keyring = createKeyring({ backend: "memory" });
   const alice = keyring.add({ name: "alice", mnemonic: MNEMONICS[0] as string });
   const bob = keyring.add({ name: "bob", mnemonic: MNEMONICS[1] as string });
   return { keyring, alice, bob };
-}
-
-async function startApp(funded: readonly string[]): Promise<QosApp> {
-  const db = openNodeDb({ path: tempDir("qos-cli-tx-") });
-  const app = createQosApp(
-    { chainId: CHAIN_ID },
-    { openStore: (storeNames) => openMultiStore({ db, storeNames }) },
-  );
-  open.push({ app, close: () => db.close() });
-  const appState = {
-    bank: {
-      balances: funded.map((address) => ({
-        address,
-        coins: [{ denom: "uqos", amount: "1000000" }],
-      })),
-    },
-  };
-  await app.initChain({
-    time: { seconds: 1_700_000_000n, nanos: 0 },
-    chainId: CHAIN_ID,
-    consensusParams: {},
-    validators: [],
-    appStateBytes: new TextEncoder().encode(JSON.stringify(appState)),
-    initialHeight: 1n,
-  });
-  await app.finalizeBlock({
-    txs: [],
-    decidedLastCommit: { round: 0, votes: [] },
-    misbehavior: [],
-    hash: new Uint8Array(32),
-    height: 1n,
-    time: { seconds: 1_700_000_001n, nanos: 0 },
-    nextValidatorsHash: new Uint8Array(32),
-    proposerAddress: new Uint8Array(20),
-  });
-  db.writeBlock((batch) => app.persist(batch));
-  await app.commit();
-  return app;
-}
-
-/** The NodeRpc surface the queries use, answered by the in-process app (abci_query only). */
-function appRpc(app: QosApp): NodeRpc {
-  const unsupported = () => {
-    throw new Error("not used by these tests");
-  };
-  return {
-    url: "in-process",
-    call: unsupported,
-    broadcastTxSync: unsupported,
-    broadcastTxAsync: unsupported,
-    broadcastTxCommit: unsupported,
-    getTx: unsupported,
-    status: async () => ({ chainId: CHAIN_ID, latestHeight: 1n }),
-    async abciQuery(path, data, o = {}): Promise<AbciQueryResult> {
-      const r = await app.query({ path, data, height: o.height ?? 0n, prove: o.prove ?? false });
-      return {
-        code: r.code,
-        codespace: r.codespace,
-        log: r.log,
-        height: r.height,
-        key: r.key,
-        value: r.value,
-        proofOps: r.proofOps ?? [],
-      };
-    },
-  };
 }
 
 function send(from: string, to: string, amount: bigint) {
@@ -126,7 +48,7 @@ function send(from: string, to: string, amount: bigint) {
 describe("tx builder", () => {
   it("a MsgSend signed by a keyring key passes the app's decode and CheckTx", async () => {
     const { keyring, alice, bob } = keys();
-    const app = await startApp([alice.address]);
+    const app = await startFundedApp([alice.address]);
     const rpc = appRpc(app);
     const info = await accountSigningInfo(rpc, alice.address);
     const unsigned = buildUnsignedTx({
@@ -168,7 +90,7 @@ describe("tx builder", () => {
 
   it("a MsgTransfer with two senders needs both signatures; Simulate gives its gas", async () => {
     const { keyring, alice, bob } = keys();
-    const app = await startApp([alice.address, bob.address]);
+    const app = await startFundedApp([alice.address, bob.address]);
     const rpc = appRpc(app);
     const msg = packMsg(
       qosBankTx.MsgTransferSchema,
@@ -294,7 +216,7 @@ describe("tx builder", () => {
 
   it("reads an account's number and sequence, and names a missing account", async () => {
     const { alice, bob } = keys();
-    const app = await startApp([alice.address]);
+    const app = await startFundedApp([alice.address]);
     const rpc = appRpc(app);
     const info = await accountSigningInfo(rpc, alice.address);
     expect(info.sequence).toBe(0n);
