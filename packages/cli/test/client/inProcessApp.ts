@@ -1,50 +1,18 @@
-// The QOS app in-process on a real LMDB multi-store, with the NodeRpc surface the client's
-// queries use answered by it (abci_query only): tests of the client without a node process.
+// The QOS app in-process on a real LMDB multi-store (the app tests' harness), with the NodeRpc
+// surface the client's queries use answered by it (abci_query only): tests of the client
+// without a node process.
 
-import { createQosApp, type QosApp } from "@qos/app";
-import { openMultiStore, openNodeDb } from "@qos/store";
-import { afterEach } from "vitest";
-import { tempDir } from "../../../store/test/tempDir.ts";
+import type { QosApp } from "@qos/app";
+import { CHAIN_ID, startApp as startAppHarness } from "../../../app/test/runtime/appHarness.ts";
 import type { AbciQueryResult, NodeRpc } from "../../src/client/nodeRpc.ts";
 
-export const CHAIN_ID = "builder-test-1";
+export { CHAIN_ID };
 
-const open: { app: QosApp; close: () => Promise<void> }[] = [];
-afterEach(async () => {
-  for (const o of open.splice(0)) {
-    await o.app.close();
-    await o.close();
-  }
-});
-
+/** The app after genesis (`appState`) and one committed empty block. */
 export async function startApp(appState: unknown): Promise<QosApp> {
-  const db = openNodeDb({ path: tempDir("qos-cli-tx-") });
-  const app = createQosApp(
-    { chainId: CHAIN_ID },
-    { openStore: (storeNames) => openMultiStore({ db, storeNames }) },
-  );
-  open.push({ app, close: () => db.close() });
-  await app.initChain({
-    time: { seconds: 1_700_000_000n, nanos: 0 },
-    chainId: CHAIN_ID,
-    consensusParams: {},
-    validators: [],
-    appStateBytes: new TextEncoder().encode(JSON.stringify(appState)),
-    initialHeight: 1n,
-  });
-  await app.finalizeBlock({
-    txs: [],
-    decidedLastCommit: { round: 0, votes: [] },
-    misbehavior: [],
-    hash: new Uint8Array(32),
-    height: 1n,
-    time: { seconds: 1_700_000_001n, nanos: 0 },
-    nextValidatorsHash: new Uint8Array(32),
-    proposerAddress: new Uint8Array(20),
-  });
-  db.writeBlock((batch) => app.persist(batch));
-  await app.commit();
-  return app;
+  const h = await startAppHarness(appState);
+  await h.block([]);
+  return h.app;
 }
 
 /** The NodeRpc surface the queries use, answered by the in-process app (abci_query only). */
