@@ -40,6 +40,11 @@ const ROOT = resolve(import.meta.dirname, "..");
 const DURATION_MS = envNumber("BENCH_QOS_DURATION_S", 60) * 1000;
 const WARMUP_MS = envNumber("BENCH_WARMUP_S", 4) * 1000;
 const CONNECTIONS = Math.max(1, Math.round(envNumber("BENCH_CONNECTIONS", 16)));
+/**
+ * Calls in flight per client: websockets with that many broadcast_tx_sync calls each (the way
+ * tm-load-test drives CometBFT); 0 = keep-alive HTTP, one call at a time per client.
+ */
+const PIPELINE = Math.max(0, Math.round(envNumber("BENCH_QOS_PIPELINE", 16)));
 const ACCOUNTS = Math.max(1, Math.round(envNumber("BENCH_QOS_ACCOUNTS", 1000)));
 /** Sizes the pre-signed load: enough txs for this many sends/s over warm-up + window. */
 const MAX_RATE = envNumber("BENCH_QOS_MAX_RATE", 3000);
@@ -246,6 +251,7 @@ async function measure(
       rpcs,
       txSource: sourceOf(signed),
       connections: CONNECTIONS,
+      ...(PIPELINE > 0 ? { pipeline: PIPELINE } : {}),
       warmupMs: WARMUP_MS,
       durationMs,
       tag: "qos",
@@ -398,7 +404,9 @@ function rows(label: string, r: { m: Measured; app: QosAppLimit }, v: SecpVerify
     ],
     [
       label,
-      `broadcast_tx_sync answered/s (${l.connections} clients)`,
+      l.pipeline === undefined
+        ? `broadcast_tx_sync answered/s (${l.connections} HTTP clients)`
+        : `broadcast_tx_sync answered/s (${l.connections} websockets × ${l.pipeline} in flight)`,
       perS(l.offeredPerS),
       `refused: ${l.rejected}${refused === "" ? "" : ` (${refused})`}`,
       "-",
@@ -435,7 +443,10 @@ function buildSection(): { header: string[]; rows: string[][]; notes: string[] }
       `${ACCOUNTS} genesis-funded accounts; ${s?.txsPerAccount ?? "?"} pre-signed MsgSends each ` +
       `(${s?.txBytes ?? "?"}-byte TxRaw, SIGN_MODE_DIRECT secp256k1, 1 uqos to the next account, ` +
       `fee 200 uqos, gas limit 200,000), signed before the load at ${formatNumber(s?.signedPerS ?? Number.NaN)}/s. ` +
-      `${CONNECTIONS} keep-alive clients, each owning 1/${CONNECTIONS} of the accounts and sending ` +
+      (PIPELINE > 0
+        ? `${CONNECTIONS} websocket clients with ${PIPELINE} broadcast_tx_sync calls in flight each (as tm-load-test drives CometBFT; BENCH_QOS_PIPELINE=0: HTTP, one call at a time), `
+        : `${CONNECTIONS} keep-alive HTTP clients with one call at a time each, `) +
+      `each client owning 1/${CONNECTIONS} of the accounts and sending ` +
       "their txs in sequence order (a refused tx is resent), spread over the nodes; " +
       `${WARMUP_MS / 1000} s warm-up + ${DURATION_MS / 1000} s window. Committed = txs with code 0 in ` +
       "block_results of the blocks after the first NewBlock of the window up to the last; latency = " +

@@ -1,6 +1,7 @@
-// Load generator for a running node (or several): C keep-alive HTTP clients in closed loops
-// (broadcast_tx_sync of unique kvstore txs or of a given tx source, or `health`), commit times
-// from a websocket NewBlock subscription.
+// Load generator for a running node (or several): C clients in closed loops (broadcast_tx_sync
+// of unique kvstore txs or of a given tx source, or `health`), each a keep-alive HTTP connection
+// with one call at a time or a websocket with up to `pipeline` calls in flight (as tm-load-test
+// drives CometBFT); commit times from a websocket NewBlock subscription.
 
 import { Agent, request } from "node:http";
 import { performance } from "node:perf_hooks";
@@ -13,12 +14,13 @@ interface RpcReply {
   readonly error?: { readonly message: string; readonly data?: string };
 }
 
-/** `connections` keep-alive sockets to one JSON-RPC endpoint; each `post` uses a free one. */
+/** A JSON-RPC endpoint; `post` sends a request whose id is `id` and resolves with its reply. */
 export interface KeepAliveRpc {
-  post(body: string): Promise<RpcReply>;
+  post(body: string, id: number): Promise<RpcReply>;
   close(): void;
 }
 
+/** `connections` keep-alive sockets to one JSON-RPC endpoint; each `post` uses a free one. */
 export function createKeepAliveRpc(url: string, connections: number): KeepAliveRpc {
   const u = new URL(url);
   const agent = new Agent({
@@ -62,6 +64,40 @@ export function createKeepAliveRpc(url: string, connections: number): KeepAliveR
 }
 
 /**
+ * One websocket to `url`/websocket; calls are matched to replies by id, so many can be in
+ * flight (the server answers a connection's calls in order).
+ */
+export async function createWebSocketRpc(url: string): Promise<KeepAliveRpc> {
+  const ws = new WebSocket(`${url.replace(/^http/, "ws")}/websocket`, { perMessageDeflate: false });
+  await new Promise<void>((resolve, reject) => {
+    ws.once("open", () => resolve());
+    ws.once("error", reject);
+  });
+  const pending = new Map<number, { resolve(r: RpcReply): void; reject(e: Error): void }>();
+  const failAll = (e: Error) => {
+    for (const p of pending.values()) p.reject(e);
+    pending.clear();
+  };
+  ws.on("message", (raw: Buffer) => {
+    const reply = JSON.parse(raw.toString("utf8")) as RpcReply & { readonly id?: number };
+    const p = pending.get(reply.id ?? -1);
+    if (p === undefined) return;
+    pending.delete(reply.id as number);
+    p.resolve(reply);
+  });
+  ws.on("close", () => failAll(new Error("websocket closed")));
+  ws.on("error", (e) => failAll(e));
+  return {
+    post: (body, id) =>
+      new Promise((resolve, reject) => {
+        pending.set(id, { resolve, reject });
+        ws.send(body);
+      }),
+    close: () => ws.close(),
+  };
+}
+
+/**
  * Txs to send instead of kvstore ones (e.g. pre-signed app txs). Client c sends `next(c)` in
  * order, one at a time, and resends the same tx after a "mempool is full" refusal, so txs that
  * must reach CheckTx in order (account sequences) keep their order when they all belong to c.
@@ -81,6 +117,11 @@ export interface TxLoadOptions {
   /** Txs to send; default unique kvstore `tag.cc.seq=<32 v>` txs. */
   readonly txSource?: TxSource;
   readonly connections: number;
+  /**
+   * Over websockets, calls each connection keeps in flight (its "lanes", each a closed loop
+   * over the connection's tx source); absent: keep-alive HTTP, one call at a time.
+   */
+  readonly pipeline?: number;
   /** Load before the measuring window opens (JIT, mempool and block size settle). */
   readonly warmupMs: number;
   readonly durationMs: number;
@@ -92,6 +133,8 @@ export interface TxLoadOptions {
 
 export interface TxLoadResult {
   readonly connections: number;
+  /** Calls in flight per connection (websockets), or undefined for HTTP one at a time. */
+  readonly pipeline: number | undefined;
   readonly txBytes: number;
   /** Length of the window the committed figures are over (first to last block event in it). */
   readonly windowS: number;
@@ -200,7 +243,15 @@ export async function runTxLoad(opts: TxLoadOptions): Promise<TxLoadResult> {
   const blocks: BlockSeen[] = [];
   const sub = await subscribeNewBlocks(opts.rpc, (b) => blocks.push(b));
   const urls = opts.rpcs ?? [opts.rpc];
-  const rpcs = urls.map((u) => createKeepAliveRpc(u, Math.ceil(opts.connections / urls.length)));
+  const lanes = opts.pipeline ?? 1;
+  const rpcs =
+    opts.pipeline === undefined
+      ? urls.map((u) => createKeepAliveRpc(u, Math.ceil(opts.connections / urls.length)))
+      : await Promise.all(
+          Array.from({ length: opts.connections }, (_, c) =>
+            createWebSocketRpc(urls[c % urls.length] as string),
+          ),
+        );
   const value = "v".repeat(32);
   const source = opts.txSource;
   const txBytes = source?.txBytes ?? Buffer.byteLength(`${opts.tag}.00.000000=${value}`);
@@ -218,9 +269,10 @@ export async function runTxLoad(opts: TxLoadOptions): Promise<TxLoadResult> {
   const commitLatency = new Map<string, number>(); // filled when the block arrives
   const answerTimes: number[] = [];
 
-  const client = async (c: number): Promise<void> => {
+  let nextId = 0;
+  const client = async (c: number, lane: number): Promise<void> => {
     let seq = 0;
-    const prefix = `${opts.tag}.${String(c).padStart(2, "0")}.`;
+    const prefix = `${opts.tag}.${String(c).padStart(2, "0")}.${lane}.`;
     const rpc = rpcs[c % rpcs.length] as KeepAliveRpc;
     let retry: string | undefined;
     while (!stopping) {
@@ -237,12 +289,13 @@ export async function runTxLoad(opts: TxLoadOptions): Promise<TxLoadResult> {
         b64 = next;
       }
       seq++;
-      const body = `{"jsonrpc":"2.0","id":${seq},"method":"broadcast_tx_sync","params":{"tx":"${b64}"}}`;
+      const id = ++nextId;
+      const body = `{"jsonrpc":"2.0","id":${id},"method":"broadcast_tx_sync","params":{"tx":"${b64}"}}`;
       const sent = performance.now();
       sentAt.set(b64, sent);
       let reason: string | null = null;
       try {
-        const reply = await rpc.post(body);
+        const reply = await rpc.post(body, id);
         if (reply.error !== undefined) reason = reply.error.data ?? reply.error.message;
         else if (reply.result?.code !== 0)
           reason = `code ${reply.result?.code}: ${reply.result?.log}`;
@@ -269,7 +322,9 @@ export async function runTxLoad(opts: TxLoadOptions): Promise<TxLoadResult> {
     }
   };
 
-  const clients = Array.from({ length: opts.connections }, (_, c) => client(c));
+  const clients = Array.from({ length: opts.connections * lanes }, (_, i) =>
+    client(i % opts.connections, Math.floor(i / opts.connections)),
+  );
   await new Promise((r) => setTimeout(r, winEnd - t0));
   stopping = true;
   await Promise.all(clients);
@@ -322,6 +377,7 @@ export async function runTxLoad(opts: TxLoadOptions): Promise<TxLoadResult> {
   const windowS = opts.durationMs / 1000;
   return {
     connections: opts.connections,
+    pipeline: opts.pipeline,
     txBytes,
     windowS: spanS,
     offeredPerS: answered / windowS,
@@ -383,7 +439,7 @@ export async function runHealthLoad(
       const sent = performance.now();
       let ok = true;
       try {
-        ok = (await rpc.post(body)).error === undefined;
+        ok = (await rpc.post(body, 1)).error === undefined;
       } catch {
         ok = false;
       }

@@ -161,7 +161,7 @@ export async function runNetworkLoad(opts: NetworkLoadOptions): Promise<NetworkL
         sentAt.set(b64, performance.now());
         let reason: string | null = null;
         try {
-          const reply = await rpc.post(body);
+          const reply = await rpc.post(body, seq);
           if (reply.error !== undefined) reason = reply.error.data ?? reply.error.message;
           else if (reply.result?.code !== 0)
             reason = `code ${reply.result?.code}: ${reply.result?.log}`;

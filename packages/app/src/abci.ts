@@ -203,6 +203,12 @@ export interface Application {
   info(req: InfoRequest): Promise<InfoResponse>;
   initChain(req: InitChainRequest): Promise<InitChainResponse>;
   checkTx(req: CheckTxRequest): Promise<CheckTxResponse>;
+  /**
+   * Optional work on a new tx before its CheckTx, which the node may run for many txs at once
+   * (signature verification off the main thread). It decides nothing and changes no state:
+   * CheckTx makes every check again unless it holds that exact check's earlier success.
+   */
+  preCheckTx?(tx: Uint8Array): Promise<void>;
   prepareProposal(req: PrepareProposalRequest): Promise<PrepareProposalResponse>;
   processProposal(req: ProcessProposalRequest): Promise<ProcessProposalStatus>;
   finalizeBlock(req: FinalizeBlockRequest): Promise<FinalizeBlockResponse>;

@@ -16,3 +16,4 @@ export {
   verifyQueryAnswer,
 } from "./runtime/provenQuery.ts";
 export * from "./runtime/sdkErrors.ts";
+export type { SignatureCheck } from "./runtime/txRunner.ts";

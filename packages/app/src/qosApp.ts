@@ -52,6 +52,7 @@ import { createSigCache, type SigCache } from "./runtime/sigCache.ts";
 import {
   createTxRunner,
   FEE_COLLECTOR_ADDRESS,
+  type SignatureCheck,
   type TxEnv,
   type TxOutcome,
   type TxRunner,
@@ -98,6 +99,11 @@ export interface QosAppOptions {
 export interface QosAppDeps {
   /** Opens the state store with the modules' store names (node: `openMultiStore({db, storeNames})`). */
   readonly openStore: (storeNames: readonly string[]) => AppStateStore;
+  /**
+   * Verifies secp256k1 signatures elsewhere (the node: a worker thread), one verdict per check.
+   * With it, `preCheckTx` verifies a tx's signatures ahead of CheckTx and caches the successes.
+   */
+  readonly verifySignatures?: (checks: readonly SignatureCheck[]) => Promise<readonly boolean[]>;
 }
 
 export interface QosApp extends Application {
@@ -314,6 +320,18 @@ export function createQosApp(opts: QosAppOptions, deps: QosAppDeps): QosApp {
         req.tx,
       );
       return { ...execTxResult(out), priority: out.priority };
+    },
+
+    async preCheckTx(tx: Uint8Array): Promise<void> {
+      const verify = deps.verifySignatures;
+      if (verify === undefined) return;
+      const env = envFor("check", store.lastCommit.version + 1n, lastTime, checkStore);
+      const checks = runner.signatureChecks(env, tx);
+      if (checks.length === 0) return;
+      const verdicts = await verify(checks);
+      checks.forEach((c, i) => {
+        if (verdicts[i] === true) sigCache.add(c.signBytes, c.pubKey, c.signature);
+      });
     },
 
     async prepareProposal(req: PrepareProposalRequest): Promise<PrepareProposalResponse> {

@@ -4,11 +4,19 @@
 
 import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { QueryClient, setupAuthExtension, setupBankExtension } from "@cosmjs/stargate";
-import { cosmosBankTx, cosmosTxService, qosBankQuery, qosBankTx, toHex } from "@qos/types";
+import { secp256k1Verify } from "@qos/crypto";
+import {
+  cosmosBankTx,
+  cosmosTx,
+  cosmosTxService,
+  qosBankQuery,
+  qosBankTx,
+  toHex,
+} from "@qos/types";
 import { describe, expect, it } from "vitest";
 import { addressToBech32 } from "../src/runtime/address.ts";
 import { packAny } from "../src/runtime/anyCodec.ts";
-import { FEE_COLLECTOR_ADDRESS } from "../src/runtime/txRunner.ts";
+import { FEE_COLLECTOR_ADDRESS, type SignatureCheck } from "../src/runtime/txRunner.ts";
 import {
   CHAIN_ID,
   type Harness,
@@ -53,7 +61,10 @@ function queryClient(h: Harness) {
   return QueryClient.withExtensions(rpc as any, setupBankExtension, setupAuthExtension);
 }
 
-async function setup(minGasPrices = ""): Promise<{ h: Harness; alice: Signer; bob: Signer }> {
+async function setup(
+  minGasPrices = "",
+  extra: Parameters<typeof startApp>[2] = {},
+): Promise<{ h: Harness; alice: Signer; bob: Signer }> {
   const alice = await makeSigner(MNEMONICS[0] as string);
   const bob = await makeSigner(MNEMONICS[1] as string);
   const h = await startApp(
@@ -67,6 +78,7 @@ async function setup(minGasPrices = ""): Promise<{ h: Harness; alice: Signer; bo
       },
     },
     minGasPrices,
+    extra,
   );
   await h.block([]);
   return { h, alice, bob };
@@ -114,6 +126,57 @@ describe("qos app", () => {
     const replay = await h.block([tx]);
     expect([replay.results[0]?.codespace, replay.results[0]?.code]).toEqual(["sdk", 32]);
     expect(replay.results[0]?.log).toMatch(/account sequence mismatch, expected 1, got 0/);
+  });
+
+  it("preCheckTx has the injected verifier check a tx's signatures; CheckTx then finds them cached", async () => {
+    const asked: SignatureCheck[][] = [];
+    let vouch = true;
+    const { h, alice, bob } = await setup("", {
+      verifySignatures: async (checks) => {
+        asked.push([...checks]);
+        return checks.map((c) => vouch && secp256k1Verify(c.pubKey, c.signBytes, c.signature));
+      },
+    });
+    const tx = await signTx(alice, [send(alice.address, bob.address, "5")], {
+      accountNumber: 0n,
+      sequence: 0n,
+    });
+    await h.app.preCheckTx?.(tx);
+    expect(asked).toHaveLength(1);
+    expect(toHex(asked[0]?.[0]?.pubKey ?? new Uint8Array())).toBe(toHex(alice.pubkey));
+    const hits = h.app.sigCache.hits;
+    expect((await h.app.checkTx({ tx, type: "new" })).code).toBe(0);
+    expect(h.app.sigCache.hits).toBe(hits + 1);
+
+    // A bad signature: the verifier says no, nothing is cached, CheckTx refuses it itself.
+    const bad = await signTx(alice, [send(alice.address, bob.address, "6")], {
+      accountNumber: 0n,
+      sequence: 1n,
+    });
+    const raw = fromBinary(cosmosTx.TxRawSchema, bad);
+    const sig = raw.signatures[0] as Uint8Array;
+    sig[5] = (sig[5] as number) ^ 1;
+    const badBytes = toBinary(cosmosTx.TxRawSchema, raw);
+    await h.app.preCheckTx?.(badBytes);
+    const refused = await h.app.checkTx({ tx: badBytes, type: "new" });
+    expect([refused.codespace, refused.code]).toEqual(["sdk", 4]);
+    expect(h.app.sigCache.hits).toBe(hits + 1);
+
+    // A verifier that vouches for nothing changes no outcome: CheckTx verifies on its own.
+    vouch = false;
+    const next = await signTx(alice, [send(alice.address, bob.address, "7")], {
+      accountNumber: 0n,
+      sequence: 1n,
+    });
+    await h.app.preCheckTx?.(next);
+    expect((await h.app.checkTx({ tx: next, type: "new" })).code).toBe(0);
+    expect(h.app.sigCache.hits).toBe(hits + 1);
+    // Undecodable bytes ask the verifier nothing.
+    const before = asked.length;
+    await h.app.preCheckTx?.(new Uint8Array([1, 2, 3]));
+    expect(asked).toHaveLength(before);
+    const { results } = await h.block([tx, next]);
+    expect(results.map((r) => r.code)).toEqual([0, 0]);
   });
 
   it("refuses every bad input with its sdk code and changes nothing", async () => {

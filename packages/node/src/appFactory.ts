@@ -11,6 +11,7 @@ import { paramsToAbci, timestampToAbci } from "./abciConvert.ts";
 import type { NodeConfig } from "./config.ts";
 import { appStateBytes, type GenesisDoc } from "./genesis.ts";
 import type { Logger } from "./logger.ts";
+import { createSignatureVerifier } from "./sigverify/signatureVerifier.ts";
 
 /**
  * The state machine named by `[app] name`: the QOS application, whose state tree lives in the
@@ -29,6 +30,8 @@ export function createApplication(
     return { app: kv, close: () => kv.close() };
   }
   let multiStore: MultiStore | null = null as MultiStore | null;
+  // CheckTx's signature checks run ahead on a worker thread (started by the first tx).
+  const verifier = createSignatureVerifier({}, { logger: appLogger });
   const app = createQosApp(
     {
       chainId: genesis.chainId,
@@ -46,11 +49,13 @@ export function createApplication(
         });
         return multiStore;
       },
+      verifySignatures: (checks) => verifier.verify(checks),
     },
   );
   return {
     app,
     async close() {
+      await verifier.close();
       await app.close();
       multiStore?.close();
     },

@@ -85,6 +85,13 @@ export interface TxRunnerDeps {
   readonly sigCache: SigCache;
 }
 
+/** One secp256k1 check CheckTx makes: this key's signature over these SignDoc bytes. */
+export interface SignatureCheck {
+  readonly pubKey: Uint8Array;
+  readonly signBytes: Uint8Array;
+  readonly signature: Uint8Array;
+}
+
 export interface TxRunner {
   run(env: TxEnv, txBytes: Uint8Array): TxOutcome;
   /**
@@ -92,6 +99,12 @@ export interface TxRunner {
    * decoded to get there), else decoded here (nothing is cached).
    */
   decodes(txBytes: Uint8Array): boolean;
+  /**
+   * The signature checks ante would make for this tx in this state (signer's key from the tx
+   * or the account, account number from the account), as far as they can be worked out without
+   * running it; none for a tx that fails before. Reads only; decides nothing.
+   */
+  signatureChecks(env: TxEnv, txBytes: Uint8Array): SignatureCheck[];
   /** The handler registered for a message type URL. */
   handler(typeUrl: string): MsgHandler | undefined;
 }
@@ -447,7 +460,9 @@ export function createTxRunner(opts: TxRunnerOptions, deps: TxRunnerDeps): TxRun
           acc.accountNumber,
         );
         const key = pubKey as Uint8Array;
-        const cached = env.mode === "deliver" && deps.sigCache.has(signBytes, key, signature);
+        // A hit is this exact (key, message, signature) verified before: by an earlier CheckTx,
+        // or by the node's verifier ahead of this one (QosApp.preCheckTx).
+        const cached = deps.sigCache.has(signBytes, key, signature);
         if (!cached) {
           if (!secp256k1Verify(key, signBytes, signature)) {
             throw sdkError(
@@ -507,6 +522,32 @@ export function createTxRunner(opts: TxRunnerOptions, deps: TxRunnerDeps): TxRun
     }
     const gas = p.gasLimit === 0n ? 1n : p.gasLimit;
     return (amountOf(p.fee, BASE_DENOM) * 1_000_000n) / gas;
+  }
+
+  function signatureChecks(env: TxEnv, txBytes: Uint8Array): SignatureCheck[] {
+    let p: Prepared;
+    try {
+      p = prepare(txBytes, "check");
+    } catch {
+      return [];
+    }
+    const ctx = makeCtx(env, createGasMeter(INFINITE_GAS), env.stores, []);
+    const checks: SignatureCheck[] = [];
+    p.signers.forEach((signer, i) => {
+      const acc = deps.accounts.get(ctx, signer);
+      const sk = p.signerKeys[i] as SignerKey;
+      const pubKey = sk.kind === "ok" ? sk.key : acc?.pubKey;
+      const signature = p.tx.signatures[i];
+      if (acc === undefined || pubKey === undefined || signature === undefined) return;
+      const signBytes = signDocBytes(
+        p.tx.bodyBytes,
+        p.tx.authInfoBytes,
+        chainIdBytes(env.chainId),
+        acc.accountNumber,
+      );
+      checks.push({ pubKey, signBytes, signature });
+    });
+    return checks;
   }
 
   function run(env: TxEnv, txBytes: Uint8Array): TxOutcome {
@@ -582,7 +623,7 @@ export function createTxRunner(opts: TxRunnerOptions, deps: TxRunnerDeps): TxRun
     }
   }
 
-  return { run, decodes, handler: (typeUrl) => handlers.get(typeUrl)?.handler };
+  return { run, decodes, signatureChecks, handler: (typeUrl) => handlers.get(typeUrl)?.handler };
 }
 
 // Addresses of public keys seen in txs: a pure function of the key, so a cached answer is the

@@ -10,7 +10,7 @@ import { cosmosTx } from "@qos/types";
 import { afterEach } from "vitest";
 import { tempDir } from "../../../store/test/tempDir.ts";
 import type { ExecTxResult } from "../../src/abci.ts";
-import { createQosApp, type QosApp } from "../../src/qosApp.ts";
+import { createQosApp, type QosApp, type QosAppDeps } from "../../src/qosApp.ts";
 
 export const CHAIN_ID = "qos-test-1";
 export const MNEMONICS = [
@@ -50,11 +50,15 @@ export interface Harness {
   ): Promise<{ results: readonly ExecTxResult[]; appHash: Uint8Array }>;
 }
 
-export async function startApp(appState: unknown, minGasPrices = ""): Promise<Harness> {
+export async function startApp(
+  appState: unknown,
+  minGasPrices = "",
+  extra: Pick<QosAppDeps, "verifySignatures"> = {},
+): Promise<Harness> {
   const db = openNodeDb({ path: tempDir("qos-app-") });
   const app = createQosApp(
     { chainId: CHAIN_ID, minGasPrices },
-    { openStore: (storeNames) => openMultiStore({ db, storeNames }) },
+    { openStore: (storeNames) => openMultiStore({ db, storeNames }), ...extra },
   );
   open.push({ app, db });
   await app.initChain({

@@ -7,10 +7,10 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { decodeWireMessage, FinalizeBlockRecordSchema } from "@qos/types";
 import { open } from "lmdb";
+import { unpackBytes } from "../workerThreads.ts";
 import { indexBlockResults } from "./blockIndexing.ts";
 import { createIndexer } from "./indexer.ts";
 import type { FromIndexWorker, IndexWorkerData, ToIndexWorker } from "./indexMessages.ts";
-import { unpackBytes } from "./indexMessages.ts";
 
 const port = parentPort;
 if (port === null) throw new Error("indexWorker.ts runs only as a worker thread");

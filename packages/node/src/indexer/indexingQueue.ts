@@ -5,21 +5,14 @@
 // indexed on the main thread instead. Indexing never fails a block: a failure is logged, as
 // CometBFT's indexer service does, and the block is indexed again by the catch-up at start.
 
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import type { Block } from "@qos/types";
 import type { BlockResults } from "../blockResults.ts";
 import type { Logger } from "../logger.ts";
+import { packBytes, packedTransfer, startBuiltWorker } from "../workerThreads.ts";
 import { indexBlockResults } from "./blockIndexing.ts";
 import type { Indexer } from "./indexer.ts";
-import {
-  type FromIndexWorker,
-  type IndexWorkerData,
-  packBytes,
-  packedTransfer,
-  type ToIndexWorker,
-} from "./indexMessages.ts";
+import type { FromIndexWorker, IndexWorkerData, ToIndexWorker } from "./indexMessages.ts";
 
 export interface IndexingQueue {
   /** Indexes a committed block after the ones before it; resolves once it is indexed (or failed). */
@@ -89,19 +82,10 @@ export function createIndexingQueue(
 
   /** Starts the worker unless told not to or its file is missing; without it, blocks are indexed here. */
   function startWorker(): void {
-    const workerFile = opts.workerFile ?? WORKER_FILE;
-    if (opts.inThread === true || !existsSync(fileURLToPath(workerFile))) return;
+    if (opts.inThread === true) return;
     const data: IndexWorkerData = { path: opts.path };
-    // No Node options from the parent: the worker is built JavaScript importing the built
-    // packages (a parent running from the sources has resolution conditions), and V8 flags
-    // such as --max-semi-space-size are refused in a worker's execArgv.
-    let w: Worker;
-    try {
-      w = new Worker(workerFile, { workerData: data, name: "qos-index", execArgv: [] });
-    } catch (e) {
-      logger.error({ err: e }, "cannot start the index worker; indexing on the main thread");
-      return;
-    }
+    const w = startBuiltWorker(opts.workerFile ?? WORKER_FILE, data, "qos-index", logger);
+    if (w === null) return;
     worker = w;
     exited = new Promise((resolve) => w.once("exit", () => resolve()));
     w.on("message", (m: FromIndexWorker) => {

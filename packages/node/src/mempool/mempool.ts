@@ -52,7 +52,7 @@ export interface MempoolLogger {
 }
 
 export interface MempoolDeps {
-  readonly app: Pick<Application, "checkTx">;
+  readonly app: Pick<Application, "checkTx" | "preCheckTx">;
   readonly logger: MempoolLogger;
   readonly metrics: MempoolMetrics | null;
 }
@@ -316,7 +316,17 @@ export function createMempool(opts: Partial<MempoolOptions>, deps: MempoolDeps):
       }
       const hash = callOpts.hash ?? sha256(tx);
       const key = keyOf(hash);
-      const release = await acquire();
+      // The place in line is taken on arrival; the app's pre-check (signatures on a worker
+      // thread) runs meanwhile, concurrently with other txs' admission. CheckTx decides.
+      const turn = acquire();
+      if (app.preCheckTx !== undefined && !cache.has(key)) {
+        try {
+          await app.preCheckTx(tx);
+        } catch (e) {
+          logger.debug({ err: e, tx: key }, "application pre-check failed");
+        }
+      }
+      const release = await turn;
       try {
         return await admit(tx, hash, key, callOpts.sender);
       } finally {

@@ -438,7 +438,7 @@ export async function createRpcServer(
     wss.handleUpgrade(req, socket, head, (ws) => {
       const remote = remoteOf(req);
       connectionSeq++;
-      const conn = createWsConnection(ws, remote, `${remote}#${connectionSeq}`, wsEnv);
+      const conn = createWsConnection(ws, socket, remote, `${remote}#${connectionSeq}`, wsEnv);
       connections.add(conn);
       ws.once("close", () => connections.delete(conn));
       logger.info({ remote }, "websocket connected");

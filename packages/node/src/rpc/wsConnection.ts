@@ -1,6 +1,7 @@
 // One websocket client (CometBFT `ws_handler.go` + `rpc/core/events.go`): JSON-RPC calls,
 // per-connection subscribe/unsubscribe/unsubscribe_all, event fan-out with write backpressure.
 
+import type { Socket } from "node:net";
 import type { Logger } from "pino";
 import type { WebSocket } from "ws";
 import type { BusEvent, EventBus, Subscription } from "../events/eventBus.ts";
@@ -77,6 +78,8 @@ interface RequestToken {
 
 export function createWsConnection(
   ws: WebSocket,
+  /** The connection's TCP socket (the upgrade's): writes made in one event-loop turn are corked into one. */
+  socket: Pick<Socket, "cork" | "uncork"> | null,
   remoteAddr: string,
   subscriber: string,
   env: WsConnectionEnv,
@@ -89,8 +92,24 @@ export function createWsConnection(
   let alive = true;
   let closed = false;
 
+  let corked = false;
+  /**
+   * Holds this turn's writes in the socket until its immediates run, so the answers to a burst
+   * of requests (pipelined broadcasts answered together) leave in one writev, not one each.
+   */
+  function corkForThisTurn(): void {
+    if (corked || socket === null) return;
+    corked = true;
+    socket.cork();
+    setImmediate(() => {
+      corked = false;
+      socket.uncork();
+    });
+  }
+
   function send(text: string): void {
     if (ws.readyState !== ws.OPEN) return;
+    corkForThisTurn();
     inFlight++;
     ws.send(text, () => {
       inFlight--;

@@ -205,6 +205,33 @@ describe("mempool: admission", () => {
     );
   });
 
+  it("an app pre-check runs concurrently, yet txs are admitted in call order", async () => {
+    // The kvstore app with a pre-check whose duration varies (later txs often finish first),
+    // as signature verification on a worker thread does.
+    const started: string[] = [];
+    let running = 0;
+    let overlap = 0;
+    const slowApp = {
+      checkTx: app.checkTx.bind(app),
+      async preCheckTx(tx: Uint8Array) {
+        started.push(new TextDecoder().decode(tx));
+        running++;
+        overlap = Math.max(overlap, running);
+        await new Promise((r) => setTimeout(r, (tx.length * 7) % 11));
+        running--;
+      },
+    };
+    const mempool = createMempool({}, { app: slowApp, logger, metrics: null });
+    const txs = Array.from({ length: 40 }, (_, i) => enc(`k${i}=${"v".repeat(1 + (i % 9))}`));
+    const results = await Promise.all(txs.map((tx) => mempool.checkTx(tx)));
+    expect(results.every((r) => r.ok && r.value.code === 0)).toBe(true);
+    expect(mempool.txs()).toEqual(txs);
+    expect(overlap).toBeGreaterThan(1);
+    // A tx already known skips the pre-check.
+    await mempool.checkTx(txs[0] as Uint8Array);
+    expect(started).toHaveLength(40);
+  });
+
   it("reports an app failure as app_error and forgets the tx", async () => {
     const failing = createMempool(
       {},

@@ -53,6 +53,23 @@ describe("websocket transport", () => {
     expect((await c.next()).error.code).toBe(-32600);
   });
 
+  it("answers a burst of pipelined calls, each once and in order", async () => {
+    const s = await start();
+    const c = await connect(s);
+    for (let i = 0; i < 300; i++) {
+      c.send({ jsonrpc: "2.0", id: i, method: "echo", params: { height: String(i) } });
+    }
+    for (let i = 0; i < 300; i++) {
+      expect(await c.next()).toEqual({
+        jsonrpc: "2.0",
+        id: i,
+        result: { height: String(i), transport: "websocket" },
+      });
+    }
+    // The connection still answers once the burst is written.
+    expect((await c.call("after", "echo", { height: "1" })).id).toBe("after");
+  });
+
   it("subscribe → publish → event with the subscribe id; unsubscribe stops events", async () => {
     const s = await start();
     const c = await connect(s);
