@@ -449,8 +449,10 @@ function buildSection(): { header: string[]; rows: string[][]; notes: string[] }
       `each client owning 1/${CONNECTIONS} of the accounts and sending ` +
       "their txs in sequence order (a refused tx is resent), spread over the nodes; " +
       `${WARMUP_MS / 1000} s warm-up + ${DURATION_MS / 1000} s window. Committed = txs with code 0 in ` +
-      "block_results of the blocks after the first NewBlock of the window up to the last; latency = " +
-      "arrival of the NewBlock (node0) carrying the tx − its broadcast.",
+      "block_results of the blocks after the first of the window up to the last; latency = " +
+      "arrival of the NewBlockHeader event (node0) of the block carrying the tx − its broadcast " +
+      "(headers only while the load runs, the blocks' txs fetched after it: a NewBlock subscriber " +
+      "would cost the node the encoding of every tx result's events).",
     `@qos/crypto secp256k1Verify in the same run: ${perS(v.qosPerS)} (raw ${perS(v.rawPerS)}).`,
   ];
   for (const [name, r] of [

@@ -65,7 +65,7 @@ export function createKeepAliveRpc(url: string, connections: number): KeepAliveR
 
 /**
  * One websocket to `url`/websocket; calls are matched to replies by id, so many can be in
- * flight (the server answers a connection's calls in order).
+ * flight (the node admits a connection's broadcasts in the order they arrive).
  */
 export async function createWebSocketRpc(url: string): Promise<KeepAliveRpc> {
   const ws = new WebSocket(`${url.replace(/^http/, "ws")}/websocket`, { perMessageDeflate: false });
@@ -99,8 +99,9 @@ export async function createWebSocketRpc(url: string): Promise<KeepAliveRpc> {
 
 /**
  * Txs to send instead of kvstore ones (e.g. pre-signed app txs). Client c sends `next(c)` in
- * order, one at a time, and resends the same tx after a "mempool is full" refusal, so txs that
- * must reach CheckTx in order (account sequences) keep their order when they all belong to c.
+ * order and resends a tx refused with "mempool is full" before its next new one, so txs that
+ * must reach CheckTx in order (account sequences) keep their order when they all belong to c —
+ * with calls in flight, as long as they are fewer than the txs between two of one account's.
  */
 export interface TxSource {
   /** Client c's next tx in base64, or undefined when c has no more (it then stops). */
@@ -185,6 +186,7 @@ interface NewBlockMessage {
   readonly result?: {
     readonly data?: {
       readonly value?: {
+        readonly header?: { readonly height?: string };
         readonly block?: {
           readonly header?: { readonly height?: string };
           readonly data?: { readonly txs?: readonly string[] | null };
@@ -195,11 +197,19 @@ interface NewBlockMessage {
   readonly error?: { readonly message: string; readonly data?: string };
 }
 
-/** Opens a websocket, subscribes to `tm.event='NewBlock'` and reports each block's arrival time. */
+/**
+ * Opens a websocket and reports each new block's height and arrival time: from
+ * `tm.event='NewBlock'` events, with the block's txs, or with `headersOnly` from
+ * `tm.event='NewBlockHeader'` events, with no txs (`blockTxs` fetches them later). A NewBlock
+ * event carries every tx and its result with its events (megabytes for a block of thousands of
+ * txs), which the node encodes on its main thread: a watcher of headers alone costs it little.
+ */
 export async function subscribeNewBlocks(
   rpc: string,
   onBlock: (b: BlockSeen) => void,
+  headersOnly = false,
 ): Promise<{ close(): void }> {
+  const event = headersOnly ? "NewBlockHeader" : "NewBlock";
   const ws = new WebSocket(`${rpc.replace(/^http/, "ws")}/websocket`, { perMessageDeflate: false });
   await new Promise<void>((resolve, reject) => {
     ws.once("open", () => resolve());
@@ -210,15 +220,16 @@ export async function subscribeNewBlocks(
       const at = performance.now();
       const msg = JSON.parse(raw.toString("utf8")) as NewBlockMessage;
       if (msg.error !== undefined) {
-        reject(new Error(`NewBlock subscription: ${msg.error.message} ${msg.error.data ?? ""}`));
+        reject(new Error(`${event} subscription: ${msg.error.message} ${msg.error.data ?? ""}`));
         return;
       }
-      const block = msg.result?.data?.value?.block;
-      if (block === undefined) {
+      const value = msg.result?.data?.value;
+      const header = headersOnly ? value?.header : value?.block?.header;
+      if (header === undefined) {
         resolve(); // the subscribe call's own (empty) reply
         return;
       }
-      onBlock({ at, height: Number(block.header?.height ?? 0), txs: block.data?.txs ?? [] });
+      onBlock({ at, height: Number(header.height ?? 0), txs: value?.block?.data?.txs ?? [] });
     });
   });
   ws.send(
@@ -226,11 +237,32 @@ export async function subscribeNewBlocks(
       jsonrpc: "2.0",
       id: "bench-newblock",
       method: "subscribe",
-      params: { query: "tm.event='NewBlock'" },
+      params: { query: `tm.event='${event}'` },
     }),
   );
   await subscribed;
   return { close: () => ws.close() };
+}
+
+/** The txs (base64) of the block at `height`, from the node's `block` call. */
+export async function blockTxs(rpc: string, height: number): Promise<readonly string[]> {
+  const res = await fetch(rpc, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "block",
+      params: { height: String(height) },
+    }),
+  });
+  const reply = (await res.json()) as {
+    result?: { block?: { data?: { txs?: readonly string[] | null } } };
+    error?: { message: string; data?: string };
+  };
+  if (reply.error !== undefined)
+    throw new Error(`block ${height}: ${reply.error.message} ${reply.error.data ?? ""}`);
+  return reply.result?.block?.data?.txs ?? [];
 }
 
 /**
@@ -240,8 +272,9 @@ export async function subscribeNewBlocks(
 export async function runTxLoad(opts: TxLoadOptions): Promise<TxLoadResult> {
   const backoff = opts.rejectBackoffMs ?? 20;
   const sentAt = new Map<string, number>(); // base64 tx -> performance.now() at send
-  const blocks: BlockSeen[] = [];
-  const sub = await subscribeNewBlocks(opts.rpc, (b) => blocks.push(b));
+  const headers: BlockSeen[] = [];
+  // Headers only while the load runs (see subscribeNewBlocks); the txs are fetched after it.
+  const sub = await subscribeNewBlocks(opts.rpc, (b) => headers.push(b), true);
   const urls = opts.rpcs ?? [opts.rpc];
   const lanes = opts.pipeline ?? 1;
   const rpcs =
@@ -270,18 +303,17 @@ export async function runTxLoad(opts: TxLoadOptions): Promise<TxLoadResult> {
   const answerTimes: number[] = [];
 
   let nextId = 0;
+  const retries: string[][] = Array.from({ length: opts.connections }, () => []);
   const client = async (c: number, lane: number): Promise<void> => {
     let seq = 0;
     const prefix = `${opts.tag}.${String(c).padStart(2, "0")}.${lane}.`;
     const rpc = rpcs[c % rpcs.length] as KeepAliveRpc;
-    let retry: string | undefined;
     while (!stopping) {
       let b64: string;
       if (source === undefined) {
         b64 = Buffer.from(`${prefix}${String(seq).padStart(6, "0")}=${value}`).toString("base64");
       } else {
-        const next = retry ?? source.next(c);
-        retry = undefined;
+        const next = retries[c]?.shift() ?? source.next(c);
         if (next === undefined) {
           if (performance.now() < winEnd) clientsOutOfTxs++;
           return;
@@ -316,7 +348,10 @@ export async function runTxLoad(opts: TxLoadOptions): Promise<TxLoadResult> {
       }
       if (reason !== null) {
         sentAt.delete(b64);
-        if (source !== undefined && reason.includes("mempool is full")) retry = b64;
+        // The client's refused txs go out again before its new ones, in the order their refusals
+        // came (the mempool refuses a connection's broadcasts in arrival order), so an account's
+        // txs keep their order.
+        if (source !== undefined && reason.includes("mempool is full")) retries[c]?.push(b64);
         await new Promise((r) => setTimeout(r, backoff));
       }
     }
@@ -329,13 +364,15 @@ export async function runTxLoad(opts: TxLoadOptions): Promise<TxLoadResult> {
   stopping = true;
   await Promise.all(clients);
   // The block that closes the window may still be in flight: wait for one more event.
-  const lastCount = blocks.length;
+  const lastCount = headers.length;
   const deadline = performance.now() + 5_000;
-  while (blocks.length === lastCount && performance.now() < deadline) {
+  while (headers.length === lastCount && performance.now() < deadline) {
     await new Promise((r) => setTimeout(r, 20));
   }
   sub.close();
   for (const r of rpcs) r.close();
+  const blocks: BlockSeen[] = [];
+  for (const h of headers) blocks.push({ ...h, txs: await blockTxs(opts.rpc, h.height) });
 
   for (const b of blocks) {
     for (const tx of b.txs) {

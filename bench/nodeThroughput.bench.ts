@@ -400,8 +400,9 @@ function buildSection(): { header: string[]; rows: string[][]; notes: string[] }
     `Setup: ${cpu.length} x ${cpu[0]?.model ?? "CPU"}; node and load generator share the machine. ` +
       `${CONNECTIONS} keep-alive HTTP clients in closed loops send unique ~${scenarios[0]?.load.txBytes ?? 50}-byte ` +
       `kvstore txs with broadcast_tx_sync for ${WARMUP_MS / 1000} s warm-up + ${DURATION_MS / 1000} s; ` +
-      "commit time = arrival of the NewBlock websocket event carrying the tx. Committed txs/s and " +
-      "blocks/s are over the blocks between the first and the last NewBlock of the window.",
+      "commit time = arrival of the NewBlockHeader websocket event of the block carrying the tx " +
+      "(its txs fetched after the load). Committed txs/s and blocks/s are over the blocks between " +
+      "the first and the last header of the window.",
   ];
   const busiest = Math.max(0, ...scenarios.map((s) => s.otherCpuPct));
   if (busiest > 25) {
