@@ -44,7 +44,7 @@ const CONNECTIONS = Math.max(1, Math.round(envNumber("BENCH_CONNECTIONS", 16)));
  * Calls in flight per client: websockets with that many broadcast_tx_sync calls each (the way
  * tm-load-test drives CometBFT); 0 = keep-alive HTTP, one call at a time per client.
  */
-const PIPELINE = Math.max(0, Math.round(envNumber("BENCH_QOS_PIPELINE", 16)));
+const PIPELINE = Math.max(0, Math.round(envNumber("BENCH_QOS_PIPELINE", 32)));
 const ACCOUNTS = Math.max(1, Math.round(envNumber("BENCH_QOS_ACCOUNTS", 1000)));
 /** Sizes the pre-signed load: enough txs for this many sends/s over warm-up + window. */
 const MAX_RATE = envNumber("BENCH_QOS_MAX_RATE", 3000);
