@@ -96,6 +96,13 @@ export interface QosAppOptions {
   readonly checkInvariantsEveryBlock?: boolean;
 }
 
+/** Signature checks made elsewhere; a verdict of false means "not verified here". */
+export interface SignatureVerifier {
+  verify(checks: readonly SignatureCheck[]): Promise<readonly boolean[]>;
+  /** False once it can only answer false (no worker): preCheckTx then skips the work. */
+  available(): boolean;
+}
+
 export interface QosAppDeps {
   /** Opens the state store with the modules' store names (node: `openMultiStore({db, storeNames})`). */
   readonly openStore: (storeNames: readonly string[]) => AppStateStore;
@@ -103,7 +110,7 @@ export interface QosAppDeps {
    * Verifies secp256k1 signatures elsewhere (the node: a worker thread), one verdict per check.
    * With it, `preCheckTx` verifies a tx's signatures ahead of CheckTx and caches the successes.
    */
-  readonly verifySignatures?: (checks: readonly SignatureCheck[]) => Promise<readonly boolean[]>;
+  readonly signatureVerifier?: SignatureVerifier;
 }
 
 export interface QosApp extends Application {
@@ -323,12 +330,12 @@ export function createQosApp(opts: QosAppOptions, deps: QosAppDeps): QosApp {
     },
 
     async preCheckTx(tx: Uint8Array): Promise<void> {
-      const verify = deps.verifySignatures;
-      if (verify === undefined) return;
+      const verifier = deps.signatureVerifier;
+      if (verifier === undefined || !verifier.available()) return;
       const env = envFor("check", store.lastCommit.version + 1n, lastTime, checkStore);
       const checks = runner.signatureChecks(env, tx);
       if (checks.length === 0) return;
-      const verdicts = await verify(checks);
+      const verdicts = await verifier.verify(checks);
       checks.forEach((c, i) => {
         if (verdicts[i] === true) sigCache.add(c.signBytes, c.pubKey, c.signature);
       });

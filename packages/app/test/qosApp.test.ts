@@ -131,10 +131,14 @@ describe("qos app", () => {
   it("preCheckTx has the injected verifier check a tx's signatures; CheckTx then finds them cached", async () => {
     const asked: SignatureCheck[][] = [];
     let vouch = true;
+    let available = true;
     const { h, alice, bob } = await setup("", {
-      verifySignatures: async (checks) => {
-        asked.push([...checks]);
-        return checks.map((c) => vouch && secp256k1Verify(c.pubKey, c.signBytes, c.signature));
+      signatureVerifier: {
+        available: () => available,
+        verify: async (checks) => {
+          asked.push([...checks]);
+          return checks.map((c) => vouch && secp256k1Verify(c.pubKey, c.signBytes, c.signature));
+        },
       },
     });
     const tx = await signTx(alice, [send(alice.address, bob.address, "5")], {
@@ -174,6 +178,10 @@ describe("qos app", () => {
     // Undecodable bytes ask the verifier nothing.
     const before = asked.length;
     await h.app.preCheckTx?.(new Uint8Array([1, 2, 3]));
+    expect(asked).toHaveLength(before);
+    // An unavailable verifier (the node's worker is gone) is not asked: no work for nothing.
+    available = false;
+    await h.app.preCheckTx?.(tx);
     expect(asked).toHaveLength(before);
     const { results } = await h.block([tx, next]);
     expect(results.map((r) => r.code)).toEqual([0, 0]);

@@ -49,7 +49,7 @@ export function createApplication(
         });
         return multiStore;
       },
-      verifySignatures: (checks) => verifier.verify(checks),
+      signatureVerifier: verifier,
     },
   );
   return {

@@ -1,11 +1,7 @@
 // Encoded size of txs inside a block's `Data` message, as CometBFT's
 // `types.ComputeProtoSizeForTxs` computes it for reaping and proposal limits.
 
-function uvarintLength(n: number): number {
-  let len = 1;
-  for (let v = n; v >= 0x80; v = Math.floor(v / 0x80)) len++;
-  return len;
-}
+import { varintSize } from "./protoWire.ts";
 
 /**
  * Size of `tendermint.types.Data{txs}` in protobuf: each tx is field 1 (`repeated bytes`),
@@ -13,6 +9,6 @@ function uvarintLength(n: number): number {
  */
 export function computeProtoSizeForTxs(txs: readonly Uint8Array[]): number {
   let size = 0;
-  for (const tx of txs) size += 1 + uvarintLength(tx.length) + tx.length;
+  for (const tx of txs) size += 1 + varintSize(tx.length) + tx.length;
   return size;
 }

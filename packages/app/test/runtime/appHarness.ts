@@ -53,7 +53,7 @@ export interface Harness {
 export async function startApp(
   appState: unknown,
   minGasPrices = "",
-  extra: Pick<QosAppDeps, "verifySignatures"> = {},
+  extra: Pick<QosAppDeps, "signatureVerifier"> = {},
 ): Promise<Harness> {
   const db = openNodeDb({ path: tempDir("qos-app-") });
   const app = createQosApp(

@@ -17,6 +17,8 @@ export interface SignatureVerifier {
   verify(checks: readonly SignatureCheck[]): Promise<readonly boolean[]>;
   /** Messages sent to the worker so far (each carries one batch of checks). */
   batchesSent(): number;
+  /** False once the worker is missing, died or was closed (every verdict is then false). */
+  available(): boolean;
   /** Whether a worker thread is running (it starts with the first batch). */
   usesWorker(): boolean;
   /** Stops the worker; batches in flight get false verdicts. */
@@ -134,6 +136,7 @@ export function createSignatureVerifier(
       });
     },
     batchesSent: () => sent,
+    available: () => state !== "off",
     usesWorker: () => state === "running",
     async close() {
       stop(null);

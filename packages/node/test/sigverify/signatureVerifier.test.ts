@@ -62,8 +62,10 @@ describe("signature verifier", () => {
       { pubKey: new Uint8Array(3), signBytes: new Uint8Array(1), signature: new Uint8Array(64) },
     ]);
     expect(odd).toEqual([false]);
+    expect(v.available()).toBe(true);
     await v.close();
     expect(v.usesWorker()).toBe(false);
+    expect(v.available()).toBe(false);
     expect(await v.verify([check(0)])).toEqual([false]);
   });
 
@@ -75,5 +77,6 @@ describe("signature verifier", () => {
     open.push(v);
     expect(await v.verify([check(0), check(2)])).toEqual([false, false]);
     expect(v.usesWorker()).toBe(false);
+    expect(v.available()).toBe(false); // so the app stops asking
   });
 });

@@ -1,7 +1,8 @@
 // ICS-23 proof structures (cosmos.ics23.v1) as plain data and their protobuf encoding, written
 // against the proofs.proto field numbers; the IAVL and simple-merkle proofs are built from these.
 
-import { putUvarint, uvarintLength } from "./treeNode.ts";
+import { varintSize } from "@qos/types";
+import { putUvarint } from "./treeNode.ts";
 
 /** proofs.proto HashOp / LengthOp values used here. */
 export const ICS23_HASH_OP = { noHash: 0, sha256: 1 } as const;
@@ -44,7 +45,7 @@ export type Ics23CommitmentProof =
 
 /** Bytes of a length-delimited field with a one-byte tag (field numbers < 16). */
 function delimitedSize(len: number): number {
-  return 1 + uvarintLength(len) + len;
+  return 1 + varintSize(len) + len;
 }
 
 /** proto3: empty bytes are the default and are not written. */
@@ -54,7 +55,7 @@ function bytesFieldSize(len: number): number {
 
 /** proto3: a zero enum is the default and is not written. */
 function enumFieldSize(value: number): number {
-  return value === 0 ? 0 : 1 + uvarintLength(value);
+  return value === 0 ? 0 : 1 + varintSize(value);
 }
 
 function leafOpSize(op: Ics23LeafOp): number {
@@ -225,7 +226,7 @@ const EMPTY = new Uint8Array(0);
 const HASH_LEN = 32;
 
 function zigzagLength(n: number): number {
-  return uvarintLength(n * 2);
+  return varintSize(n * 2);
 }
 
 /** Inner op prefix: zz(height) ‖ zz(size) ‖ zz(version) ‖ 0x20 [‖ left hash ‖ 0x20 when the path goes right]. */

@@ -85,15 +85,6 @@ export function putZigzag(buf: Uint8Array, off: number, n: number): number {
   return putUvarint(buf, off, n * 2);
 }
 
-export function uvarintLength(n: number): number {
-  let len = 1;
-  while (n >= 0x80) {
-    n = Math.floor(n / 0x80);
-    len++;
-  }
-  return len;
-}
-
 /** A cursor over encoded bytes; `read*` throw store_corrupt past the end. */
 export class ByteReader {
   readonly buf: Uint8Array;
