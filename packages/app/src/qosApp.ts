@@ -35,7 +35,7 @@ import { createAuthModule } from "./modules/auth/authModule.ts";
 import { createBankKeeper } from "./modules/bank/bankKeeper.ts";
 import { createBankModule } from "./modules/bank/bankModule.ts";
 import { createQscModule } from "./modules/qsc/qscModule.ts";
-import { type BranchStore, createBranchStore } from "./runtime/branchStore.ts";
+import { type BranchStore, createBranchSet } from "./runtime/branchStore.ts";
 import { createGasMeter, INFINITE_GAS } from "./runtime/gasMeter.ts";
 import { parseGasPrices } from "./runtime/gasPrice.ts";
 import {
@@ -207,24 +207,11 @@ export function createQosApp(opts: QosAppOptions, deps: QosAppDeps): QosApp {
   let finalized: { height: bigint; time: Timestamp } | null = null;
   let persisted = false;
   let lastTime: Timestamp = { seconds: 0n, nanos: 0 };
-  let checkState = newCheckState();
+  let checkState = createBranchSet(committedReader);
 
   /** The committed state's stores, or the working (genesis) state before the first commit. */
   function committedReader(name: string): KVReader {
     return store.lastCommit.version === 0n ? store.working(name) : store.at().store(name);
-  }
-
-  function newCheckState(): Map<string, BranchStore> {
-    return new Map();
-  }
-
-  function checkStore(name: string): BranchStore {
-    let b = checkState.get(name);
-    if (b === undefined) {
-      b = createBranchStore(committedReader(name));
-      checkState.set(name, b);
-    }
-    return b;
   }
 
   function readContext(height: bigint, reader: (name: string) => KVReader): QueryContext {
@@ -241,7 +228,7 @@ export function createQosApp(opts: QosAppOptions, deps: QosAppDeps): QosApp {
     mode: TxEnv["mode"],
     height: bigint,
     time: Timestamp,
-    stores: (name: string) => KVStore,
+    stores: (name: string) => BranchStore,
   ): TxEnv {
     return { chainId: opts.chainId, height, time, mode, stores };
   }
@@ -312,7 +299,7 @@ export function createQosApp(opts: QosAppOptions, deps: QosAppDeps): QosApp {
       }
       genesisPending = true;
       lastTime = req.time;
-      checkState = newCheckState();
+      checkState = createBranchSet(committedReader);
       return { validators: [], appHash: store.workingCommitInfo().appHash };
     },
 
@@ -322,7 +309,7 @@ export function createQosApp(opts: QosAppOptions, deps: QosAppDeps): QosApp {
           req.type === "recheck" ? "recheck" : "check",
           store.lastCommit.version + 1n,
           lastTime,
-          checkStore,
+          checkState.store,
         ),
         req.tx,
       );
@@ -332,7 +319,7 @@ export function createQosApp(opts: QosAppOptions, deps: QosAppDeps): QosApp {
     async preCheckTx(tx: Uint8Array): Promise<void> {
       const verifier = deps.signatureVerifier;
       if (verifier === undefined || !verifier.available()) return;
-      const env = envFor("check", store.lastCommit.version + 1n, lastTime, checkStore);
+      const env = envFor("check", store.lastCommit.version + 1n, lastTime, checkState.store);
       const checks = runner.signatureChecks(env, tx);
       if (checks.length === 0) return;
       const verdicts = await verifier.verify(checks);
@@ -368,8 +355,12 @@ export function createQosApp(opts: QosAppOptions, deps: QosAppDeps): QosApp {
       }
       // A re-run of an uncommitted block starts from the committed state (genesis stays).
       if (!genesisPending) store.discardWorking();
-      const env = envFor("deliver", req.height, req.time, (name) => store.working(name));
+      // The block's changes go into the working trees at its end: each key once per block, in
+      // key order, as Cosmos writes its cache-wrapped deliver state.
+      const deliverState = createBranchSet((name) => store.working(name));
+      const env = envFor("deliver", req.height, req.time, deliverState.store);
       const txResults = req.txs.map((tx) => execTxResult(runner.run(env, tx)));
+      deliverState.write();
       if (opts.checkInvariantsEveryBlock === true) {
         const broken = runInvariants(readContext(req.height, (n) => store.working(n)));
         if (broken.length > 0)
@@ -408,7 +399,7 @@ export function createQosApp(opts: QosAppOptions, deps: QosAppDeps): QosApp {
       finalized = null;
       persisted = false;
       genesisPending = false;
-      checkState = newCheckState();
+      checkState = createBranchSet(committedReader);
       return { retainHeight: 0n };
     },
 
@@ -498,16 +489,8 @@ export function createQosApp(opts: QosAppOptions, deps: QosAppDeps): QosApp {
     } catch (e) {
       throw new AppError(SDK_CODESPACE, 2, `invalid simulate request: ${(e as Error).message}`);
     }
-    const scratch = new Map<string, BranchStore>();
-    const stores = (name: string): KVStore => {
-      let b = scratch.get(name);
-      if (b === undefined) {
-        b = createBranchStore(reader(name));
-        scratch.set(name, b);
-      }
-      return b;
-    };
-    const out = runner.run(envFor("simulate", height + 1n, lastTime, stores), req.txBytes);
+    const scratch = createBranchSet(reader);
+    const out = runner.run(envFor("simulate", height + 1n, lastTime, scratch.store), req.txBytes);
     if (out.code !== 0) throw new AppError(out.codespace, out.code, out.log);
     return toBinary(
       cosmosTxService.SimulateResponseSchema,

@@ -16,6 +16,8 @@ export interface BranchStore extends KVStore {
   checkpoint(): void;
   /** Undoes every buffered change since `checkpoint()` and ends the checkpoint. Nothing to undo without one. */
   revert(): void;
+  /** Ends the checkpoint keeping the changes made since it (no-op without one). */
+  keep(): void;
 }
 
 interface Slot {
@@ -49,7 +51,9 @@ export function createBranchStore(parent: KVReader): BranchStore {
   // Sorted keys of the buffer, rebuilt lazily after a new key is added.
   let sorted: string[] | null = [];
   // Since the checkpoint: each changed key's slot before its first change (undefined: absent).
-  let journal: Map<string, Slot | undefined> | null = null;
+  // One map, reused: a tx checkpoints twice and the map would otherwise be garbage each time.
+  const journal = new Map<string, Slot | undefined>();
+  let journaling = false;
 
   function sortedKeys(): string[] {
     if (sorted === null) sorted = [...buffer.keys()].sort();
@@ -60,7 +64,7 @@ export function createBranchStore(parent: KVReader): BranchStore {
     const k = bytesKey(key);
     const prev = buffer.get(k);
     if (prev === undefined) sorted = null;
-    if (journal !== null && !journal.has(k)) journal.set(k, prev);
+    if (journaling && !journal.has(k)) journal.set(k, prev);
     buffer.set(k, { key: key.slice(), value: value?.slice() });
   }
 
@@ -120,7 +124,8 @@ export function createBranchStore(parent: KVReader): BranchStore {
       return merged(range);
     },
     write() {
-      journal = null;
+      journal.clear();
+      journaling = false;
       if (buffer.size === 0) return;
       if (!isWritable(parent)) throw new Error("branch store: the parent is read-only");
       for (const k of sortedKeys()) {
@@ -134,20 +139,52 @@ export function createBranchStore(parent: KVReader): BranchStore {
     discard() {
       buffer = new Map();
       sorted = [];
-      journal = null;
+      journal.clear();
+      journaling = false;
     },
     checkpoint() {
-      journal = new Map();
+      journal.clear();
+      journaling = true;
     },
     revert() {
-      if (journal === null) return;
+      if (!journaling) return;
       for (const [k, slot] of journal) {
         if (slot === undefined) {
           buffer.delete(k);
           sorted = null;
         } else buffer.set(k, slot);
       }
-      journal = null;
+      journal.clear();
+      journaling = false;
+    },
+    keep() {
+      journal.clear();
+      journaling = false;
+    },
+  };
+}
+
+/** One branch per store name over the parent's store of that name, made on first use. */
+export interface BranchSet {
+  /** The branch of `name` (made now if this is its first use). */
+  store(name: string): BranchStore;
+  /** Writes every branch into its parent (see `BranchStore.write`). */
+  write(): void;
+}
+
+export function createBranchSet(parent: (name: string) => KVReader): BranchSet {
+  const made = new Map<string, BranchStore>();
+  return {
+    store(name) {
+      let b = made.get(name);
+      if (b === undefined) {
+        b = createBranchStore(parent(name));
+        made.set(name, b);
+      }
+      return b;
+    },
+    write() {
+      for (const b of made.values()) b.write();
     },
   };
 }

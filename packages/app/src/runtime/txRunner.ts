@@ -1,7 +1,8 @@
 // Runs one tx against a state: decode, stateless checks, ante (timeout, memo, size gas, fee
 // floor, signers: account, pubkey, sequence, SIGN_MODE_DIRECT secp256k1 signature; fee payment,
-// sequence increment) and the messages, each phase on its own branch: an ante failure changes
-// nothing; a message failure (including out of gas) keeps the fee and the sequence increment.
+// sequence increment) and the messages, in place on the state's branches with a checkpoint per
+// phase: an ante failure changes nothing; a message failure (including out of gas) keeps the fee
+// and the sequence increment.
 
 import { fromBinary } from "@bufbuild/protobuf";
 import type { Any } from "@bufbuild/protobuf/wkt";
@@ -20,7 +21,7 @@ import type { Event, Timestamp } from "../abci.ts";
 import type { AccountKeeper } from "../modules/auth/accountKeeper.ts";
 import type { BankKeeper } from "../modules/bank/bankKeeper.ts";
 import { addressToBech32, moduleAddress } from "./address.ts";
-import { type BranchStore, bytesKey, createBranchStore } from "./branchStore.ts";
+import { type BranchStore, bytesKey, createBranchSet } from "./branchStore.ts";
 import { amountOf, BASE_DENOM, type Coin, coinsFromProto, coinsToString } from "./coins.ts";
 import { makeEvent } from "./events.ts";
 import {
@@ -51,8 +52,11 @@ export interface TxEnv {
   readonly height: bigint;
   readonly time: Timestamp;
   readonly mode: ExecMode;
-  /** The state the tx applies to on success (block working stores or the CheckTx state). */
-  readonly stores: (name: string) => KVStore;
+  /**
+   * The state the tx applies to (the block's branches or the CheckTx state), written in place;
+   * the runner checkpoints them so a failure undoes what it must (see `txScope`).
+   */
+  readonly stores: (name: string) => BranchStore;
 }
 
 export interface TxOutcome {
@@ -170,38 +174,36 @@ function failure(
 }
 
 /**
- * A set of branches (one per store name, made on first use) over `parent`. `checkpoint()` marks
- * every branch, including ones made later, and `revert()` returns them all to the mark: a tx's
- * messages run in the same layer as its ante changes and a failure drops only theirs.
+ * The stores one tx runs on: the env's own branches, used in place. Each is checkpointed when the
+ * tx first touches it, so `revert()` undoes the tx's changes so far; `checkpoint()` (after ante)
+ * moves the mark so a message failure undoes only the messages' changes; `keep()` ends the marks.
+ * No branch of its own: a tx's writes land in the block's (or CheckTx's) branch once, not twice.
  */
-function branchSet(parent: (name: string) => KVStore): {
+function txScope(stores: (name: string) => BranchStore): {
   store: (name: string) => BranchStore;
-  write: () => void;
   checkpoint: () => void;
   revert: () => void;
+  keep: () => void;
 } {
-  const made = new Map<string, BranchStore>();
-  let marked = false;
+  const used = new Map<string, BranchStore>();
   return {
     store(name) {
-      let b = made.get(name);
+      let b = used.get(name);
       if (b === undefined) {
-        b = createBranchStore(parent(name));
-        if (marked) b.checkpoint();
-        made.set(name, b);
+        b = stores(name);
+        b.checkpoint();
+        used.set(name, b);
       }
       return b;
     },
-    write() {
-      for (const b of made.values()) b.write();
-    },
     checkpoint() {
-      marked = true;
-      for (const b of made.values()) b.checkpoint();
+      for (const b of used.values()) b.checkpoint();
     },
     revert() {
-      marked = false;
-      for (const b of made.values()) b.revert();
+      for (const b of used.values()) b.revert();
+    },
+    keep() {
+      for (const b of used.values()) b.keep();
     },
   };
 }
@@ -559,20 +561,21 @@ export function createTxRunner(opts: TxRunnerOptions, deps: TxRunnerDeps): TxRun
     }
     const gasWanted = p.gasLimit;
     const meter = createGasMeter(env.mode === "simulate" ? INFINITE_GAS : p.gasLimit);
-    const anteBranch = branchSet(env.stores);
+    const scope = txScope(env.stores);
     const anteEvents: Event[] = [];
     let priority: bigint;
     try {
-      priority = ante(makeCtx(env, meter, anteBranch.store, anteEvents), env, p, anteEvents, () =>
-        makeCtx(env, meter, branchSet(anteBranch.store).store, []),
+      priority = ante(makeCtx(env, meter, scope.store, anteEvents), env, p, anteEvents, () =>
+        makeCtx(env, meter, createBranchSet(scope.store).store, []),
       );
     } catch (e) {
+      scope.revert();
       return failure(e, gasWanted, meter.consumed, []);
     }
-    // The messages write into the same branches after a checkpoint; a failure reverts to it.
-    anteBranch.checkpoint();
+    // The ante's changes stay; a message failure reverts to here.
+    scope.checkpoint();
     const msgEvents: Event[] = [];
-    const ctx = makeCtx(env, meter, anteBranch.store, msgEvents);
+    const ctx = makeCtx(env, meter, scope.store, msgEvents);
     const responses: Any[] = [];
     try {
       p.msgs.forEach((m, i) => {
@@ -592,12 +595,11 @@ export function createTxRunner(opts: TxRunnerOptions, deps: TxRunnerDeps): TxRun
         });
       });
     } catch (e) {
-      anteBranch.revert();
-      anteBranch.write();
+      scope.revert();
       const out = failure(e, gasWanted, meter.consumed, anteEvents);
       return { ...out, priority };
     }
-    anteBranch.write();
+    scope.keep();
     const data = txMsgDataBytes(responses);
     return {
       code: 0,

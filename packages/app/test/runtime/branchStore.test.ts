@@ -1,10 +1,15 @@
 // Model test of the branch store: random writes, deletes, nested branches, flushes, discards,
-// checkpoints and reverts against a Map model; every read and ranged iteration (both directions)
+// checkpoints, reverts and keeps against a Map model; every read and ranged iteration (both directions)
 // must agree.
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { bytesKey, createBranchStore, createMemoryStore } from "../../src/runtime/branchStore.ts";
+import {
+  bytesKey,
+  createBranchSet,
+  createBranchStore,
+  createMemoryStore,
+} from "../../src/runtime/branchStore.ts";
 
 type Model = Map<string, Uint8Array>;
 
@@ -17,6 +22,7 @@ const opArb = fc.oneof(
   fc.record({ kind: fc.constant("discard" as const) }),
   fc.record({ kind: fc.constant("checkpoint" as const) }),
   fc.record({ kind: fc.constant("revert" as const) }),
+  fc.record({ kind: fc.constant("keep" as const) }),
   fc.record({
     kind: fc.constant("iterate" as const),
     start: fc.option(keyArb, { nil: undefined }),
@@ -83,6 +89,10 @@ describe("branch store", () => {
                 if (markModel !== null) topModel = markModel;
                 markModel = null;
                 break;
+              case "keep":
+                top.keep();
+                markModel = null;
+                break;
               case "get": {
                 const want = topModel.get(bytesKey(op.key));
                 expect(top.get(op.key)).toEqual(want);
@@ -123,6 +133,26 @@ describe("branch store", () => {
     s.set(Uint8Array.of(1), v);
     v[0] = 9;
     expect(s.get(Uint8Array.of(1))).toEqual(Uint8Array.of(1, 2));
+  });
+
+  it("a branch set makes one branch per name, over that name's parent, and writes them all", () => {
+    const parents = new Map([
+      ["a", createMemoryStore()],
+      ["b", createMemoryStore()],
+    ]);
+    const opened: string[] = [];
+    const set = createBranchSet((name) => {
+      opened.push(name);
+      return parents.get(name) as ReturnType<typeof createMemoryStore>;
+    });
+    expect(set.store("a")).toBe(set.store("a"));
+    set.store("a").set(Uint8Array.of(1), Uint8Array.of(10));
+    set.store("b").set(Uint8Array.of(1), Uint8Array.of(20));
+    expect(opened).toEqual(["a", "b"]);
+    expect(parents.get("a")?.get(Uint8Array.of(1))).toBeUndefined();
+    set.write();
+    expect(parents.get("a")?.get(Uint8Array.of(1))).toEqual(Uint8Array.of(10));
+    expect(parents.get("b")?.get(Uint8Array.of(1))).toEqual(Uint8Array.of(20));
   });
 
   it("refuses empty values and flushing into a read-only parent", () => {

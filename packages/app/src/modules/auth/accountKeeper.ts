@@ -5,6 +5,7 @@ import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
 import { concatBytes, cosmosAuth, cosmosSecp256k1 } from "@qos/types";
 import { addressToBech32 } from "../../runtime/address.ts";
 import { packAny } from "../../runtime/anyCodec.ts";
+import { memoLastDecoded } from "../../runtime/memoLastDecoded.ts";
 import type { ReadContext, TxContext } from "../../runtime/module.ts";
 import { SDK_CODE, sdkError } from "../../runtime/sdkErrors.ts";
 
@@ -90,6 +91,17 @@ export interface AccountKeeper {
 }
 
 export function createAccountKeeper(): AccountKeeper {
+  // Every tx's ante reads the params: the stored record is decoded once per change.
+  const decodeParams = memoLastDecoded((v): AuthParams => {
+    const p = fromBinary(cosmosAuth.ParamsSchema, v);
+    return {
+      maxMemoCharacters: p.maxMemoCharacters,
+      txSigLimit: p.txSigLimit,
+      txSizeCostPerByte: p.txSizeCostPerByte,
+      sigVerifyCostEd25519: p.sigVerifyCostEd25519,
+      sigVerifyCostSecp256k1: p.sigVerifyCostSecp256k1,
+    };
+  });
   function nextAccountNumber(ctx: ReadContext): bigint {
     const v = ctx.store(AUTH_STORE).get(NEXT_NUMBER_KEY);
     return v === undefined ? 0n : new DataView(v.buffer, v.byteOffset, 8).getBigUint64(0);
@@ -97,7 +109,7 @@ export function createAccountKeeper(): AccountKeeper {
   const keeper: AccountKeeper = {
     get(ctx, addr) {
       const v = ctx.store(AUTH_STORE).get(accountKey(addr));
-      return v === undefined ? undefined : decodeAccount(v);
+      return v === undefined ? undefined : decodeAccount(v, addr);
     },
     set(ctx, account) {
       ctx.store(AUTH_STORE).set(accountKey(account.address), encodeAccount(account));
@@ -119,15 +131,7 @@ export function createAccountKeeper(): AccountKeeper {
     nextAccountNumber,
     params(ctx) {
       const v = ctx.store(AUTH_STORE).get(PARAMS_KEY);
-      if (v === undefined) return DEFAULT_AUTH_PARAMS;
-      const p = fromBinary(cosmosAuth.ParamsSchema, v);
-      return {
-        maxMemoCharacters: p.maxMemoCharacters,
-        txSigLimit: p.txSigLimit,
-        txSizeCostPerByte: p.txSizeCostPerByte,
-        sigVerifyCostEd25519: p.sigVerifyCostEd25519,
-        sigVerifyCostSecp256k1: p.sigVerifyCostSecp256k1,
-      };
+      return v === undefined ? DEFAULT_AUTH_PARAMS : decodeParams(v);
     },
     setParams(ctx, params) {
       if (params.txSigLimit < 1n)

@@ -174,17 +174,24 @@ export function createBankKeeper(deps: BankKeeperDeps): BankKeeperInternal {
   }
 
   function spendable(ctx: ReadContext, addr: Uint8Array, denom: string): bigint {
-    let free = balance(ctx, addr, denom);
+    return spendableOf(ctx, addr, denom, balance(ctx, addr, denom));
+  }
+
+  function spendableOf(ctx: ReadContext, addr: Uint8Array, denom: string, held: bigint): bigint {
+    let free = held;
     for (const lock of locks) free -= lock(ctx, addr, denom);
     return free < 0n ? 0n : free;
   }
 
+  // One read of each balance (Cosmos subUnlockedCoins); a failure part-way needs no undo, the
+  // runtime reverts the tx.
   function subtract(ctx: TxContext, addr: Uint8Array, coins: readonly Coin[]): void {
     for (const c of coins) {
-      const free = spendable(ctx, addr, c.denom);
+      const held = balance(ctx, addr, c.denom);
+      const free = spendableOf(ctx, addr, c.denom, held);
       if (free < c.amount) throw insufficientFunds(free, c.amount, c.denom);
+      setBalance(ctx, addr, c.denom, held - c.amount);
     }
-    for (const c of coins) setBalance(ctx, addr, c.denom, balance(ctx, addr, c.denom) - c.amount);
   }
 
   function add(ctx: TxContext, addr: Uint8Array, coins: readonly Coin[]): void {
