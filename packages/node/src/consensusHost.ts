@@ -866,6 +866,7 @@ export function createConsensusHost(
     const decidedHeight = height;
     // skip_timeout_commit: go on at once when every validator's precommit is in (consensus/state.go).
     const haveAllPrecommits = precommits.length === validators.size;
+    // CommitTime (consensus/state.go enterCommit): +2/3 precommits are in, the block not yet applied.
     const started = clock.nowMs();
     const applied = await executor.applyBlock(state, sealed, seenCommit, () =>
       wal.writeEndHeight(decidedHeight),
@@ -898,7 +899,9 @@ export function createConsensusHost(
         w.resolve();
       }
     }
-    // Move to the next height; round 0 starts after timeout_commit (consensus/state.go scheduleRound0).
+    // Move to the next height. Round 0 starts at CommitTime + timeout_commit (consensus/state.go
+    // updateToState: StartTime = config.Commit(CommitTime); scheduleRound0 sleeps until then):
+    // the time spent applying the block counts towards timeout_commit, it is not added to it.
     height = nextHeight(state);
     validators = state.validators;
     driver = createConsensusDriver<Signed>({ timeouts: opts.timeouts });
@@ -908,7 +911,10 @@ export function createConsensusHost(
     committedBlocks = new Map();
     startedHeight = false;
     if (replaying) return;
-    const wait = opts.skipTimeoutCommit && haveAllPrecommits ? 0 : opts.timeoutCommitMs;
+    const wait =
+      opts.skipTimeoutCommit && haveAllPrecommits
+        ? 0
+        : Math.max(0, opts.timeoutCommitMs - (clock.nowMs() - started));
     startScheduled = true;
     schedule(wait, () => scheduleStart());
   }
