@@ -3,29 +3,23 @@
 // Conversions are memoised: a tx converts the same few addresses many times.
 
 import { bech32Decode, bech32Encode, sha256 } from "@qos/crypto";
-import { bytesKey } from "./branchStore.ts";
+import { createBytesCache } from "./bytesCache.ts";
 import { SDK_CODE, sdkError } from "./sdkErrors.ts";
 
 export const ACCOUNT_PREFIX = "qosacc";
 export const ADDRESS_BYTES = 20;
 
 // Both directions are pure functions of their input, so a cached answer is the computed one.
-// Bounded: emptied when full (the working set of a block is far smaller).
+// Bounded (the working set of a block is far smaller).
 const MEMO_ENTRIES = 50_000;
-const toBech32Memo = new Map<string, string>();
+const toBech32Memo = createBytesCache<string>(MEMO_ENTRIES);
 const toBytesMemo = new Map<string, Uint8Array>();
 
-function remember<V>(memo: Map<string, V>, key: string, value: V): void {
-  if (memo.size >= MEMO_ENTRIES) memo.clear();
-  memo.set(key, value);
-}
-
 export function addressToBech32(addr: Uint8Array): string {
-  const k = bytesKey(addr);
-  const hit = toBech32Memo.get(k);
+  const hit = toBech32Memo.get(addr);
   if (hit !== undefined) return hit;
   const text = bech32Encode(ACCOUNT_PREFIX, addr);
-  remember(toBech32Memo, k, text);
+  toBech32Memo.set(addr.slice(), text);
   return text;
 }
 
@@ -34,7 +28,8 @@ export function bech32ToAddress(text: string, what = "address"): Uint8Array {
   const hit = toBytesMemo.get(text);
   if (hit !== undefined) return hit.slice();
   const addr = decodeAddress(text, what);
-  remember(toBytesMemo, text, addr.slice());
+  if (toBytesMemo.size >= MEMO_ENTRIES) toBytesMemo.clear();
+  toBytesMemo.set(text, addr.slice());
   return addr;
 }
 

@@ -21,7 +21,8 @@ import type { Event, Timestamp } from "../abci.ts";
 import type { AccountKeeper } from "../modules/auth/accountKeeper.ts";
 import type { BankKeeper } from "../modules/bank/bankKeeper.ts";
 import { addressToBech32, moduleAddress } from "./address.ts";
-import { type BranchStore, bytesKey, createBranchSet } from "./branchStore.ts";
+import { type BranchStore, createBranchSet } from "./branchStore.ts";
+import { createBytesCache } from "./bytesCache.ts";
 import { amountOf, BASE_DENOM, type Coin, coinsFromProto, coinsToString } from "./coins.ts";
 import { makeEvent } from "./events.ts";
 import {
@@ -40,7 +41,7 @@ import {
 } from "./module.ts";
 import { SDK_CODE, SDK_CODESPACE, sdkError } from "./sdkErrors.ts";
 import type { SigCache } from "./sigCache.ts";
-import { signDocBytes } from "./signDoc.ts";
+import { signDocBytes, signDocBytesTransient } from "./signDoc.ts";
 import { type DecodedTx, decodeTx } from "./txDecode.ts";
 import { txMsgDataBytes } from "./txMsgData.ts";
 
@@ -254,10 +255,9 @@ export function createTxRunner(opts: TxRunnerOptions, deps: TxRunnerDeps): TxRun
     }
   }
 
-  // Two generations of decoded txs by their bytes: CheckTx decodes, FinalizeBlock finds it.
-  const cacheSize = opts.decodedCacheSize ?? 10_000;
-  let decoded = new Map<string, Prepared>();
-  let decodedOld = new Map<string, Prepared>();
+  // Decoded txs by their bytes: CheckTx decodes, FinalizeBlock finds it. Two generations of
+  // this many (the bound counts each).
+  const decoded = createBytesCache<Prepared>(2 * (opts.decodedCacheSize ?? 10_000));
 
   /** Stateless checks (Cosmos validateBasicTxMsgs + tx ValidateBasic), cached by tx bytes. */
   function prepare(txBytes: Uint8Array, mode: ExecMode): Prepared {
@@ -267,15 +267,12 @@ export function createTxRunner(opts: TxRunnerOptions, deps: TxRunnerDeps): TxRun
         `tx of ${txBytes.length} bytes is larger than the maximum ${opts.maxTxBytes}`,
       );
     }
-    const k = bytesKey(txBytes);
-    let p = decoded.get(k) ?? decodedOld.get(k);
+    let p = decoded.get(txBytes);
     if (p === undefined) {
-      p = decodeChecked(txBytes);
-      if (decoded.size >= cacheSize) {
-        decodedOld = decoded;
-        decoded = new Map();
-      }
-      decoded.set(k, p);
+      // Decoded from a copy the cache owns: the decoded fields are views of bytes no caller holds.
+      const own = txBytes.slice();
+      p = decodeChecked(own);
+      decoded.set(own, p);
     }
     if (p.gasLimit === 0n && mode !== "simulate")
       throw sdkError(SDK_CODE.invalidGasLimit, "gas limit must be positive");
@@ -454,8 +451,9 @@ export function createTxRunner(opts: TxRunnerOptions, deps: TxRunnerDeps): TxRun
       ctx.gasMeter.consume(params.sigVerifyCostSecp256k1, "ante verify: secp256k1");
       const signature = p.tx.signatures[i] as Uint8Array;
       if (env.mode !== "simulate" && env.mode !== "recheck") {
-        // SignDoc from the TxRaw's raw body and auth-info bytes (Cosmos SIGN_MODE_DIRECT).
-        const signBytes = signDocBytes(
+        // SignDoc from the TxRaw's raw body and auth-info bytes (Cosmos SIGN_MODE_DIRECT),
+        // only read below (the cache copies what it keeps).
+        const signBytes = signDocBytesTransient(
           p.tx.bodyBytes,
           p.tx.authInfoBytes,
           chainIdBytes(env.chainId),
@@ -615,8 +613,7 @@ export function createTxRunner(opts: TxRunnerOptions, deps: TxRunnerDeps): TxRun
   }
 
   function decodes(txBytes: Uint8Array): boolean {
-    const k = bytesKey(txBytes);
-    if (decoded.has(k) || decodedOld.has(k)) return true;
+    if (decoded.get(txBytes) !== undefined) return true;
     try {
       decodeTx(txBytes);
       return true;
@@ -629,12 +626,11 @@ export function createTxRunner(opts: TxRunnerOptions, deps: TxRunnerDeps): TxRun
 }
 
 // Addresses of public keys seen in txs: a pure function of the key, so a cached answer is the
-// computed one. Bounded: emptied when full.
-const keyAddressMemo = new Map<string, Uint8Array>();
+// computed one. Bounded.
+const keyAddressMemo = createBytesCache<Uint8Array>(50_000);
 
 function secp256k1AddressSafe(key: Uint8Array): Uint8Array {
-  const k = bytesKey(key);
-  const hit = keyAddressMemo.get(k);
+  const hit = keyAddressMemo.get(key);
   if (hit !== undefined) return hit;
   let address: Uint8Array;
   try {
@@ -642,7 +638,6 @@ function secp256k1AddressSafe(key: Uint8Array): Uint8Array {
   } catch {
     address = new Uint8Array();
   }
-  if (keyAddressMemo.size >= 50_000) keyAddressMemo.clear();
-  keyAddressMemo.set(k, address);
+  keyAddressMemo.set(key.slice(), address);
   return address;
 }

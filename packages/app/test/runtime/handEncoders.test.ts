@@ -6,11 +6,11 @@ import { create, toBinary } from "@bufbuild/protobuf";
 import { cosmosAbci, cosmosTx, utf8Bytes } from "@qos/types";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { signDocBytes } from "../../src/runtime/signDoc.ts";
+import { signDocBytes, signDocBytesTransient } from "../../src/runtime/signDoc.ts";
 import { txMsgDataBytes } from "../../src/runtime/txMsgData.ts";
 
 const u64 = fc.bigInt({ min: 0n, max: (1n << 64n) - 1n });
-const bytes = fc.uint8Array({ maxLength: 300 });
+const bytes = fc.oneof(fc.uint8Array({ maxLength: 300 }), fc.uint8Array({ maxLength: 5000 }));
 
 describe("signDocBytes", () => {
   it("equals toBinary(SignDocSchema)", () => {
@@ -25,7 +25,10 @@ describe("signDocBytes", () => {
             cosmosTx.SignDocSchema,
             create(cosmosTx.SignDocSchema, { bodyBytes, authInfoBytes, chainId, accountNumber }),
           );
-          expect(signDocBytes(bodyBytes, authInfoBytes, utf8Bytes(chainId), accountNumber)).toEqual(
+          const chain = utf8Bytes(chainId);
+          expect(signDocBytes(bodyBytes, authInfoBytes, chain, accountNumber)).toEqual(want);
+          // The reused buffer holds the same bytes, and grows for bodies past its 4 KiB.
+          expect(signDocBytesTransient(bodyBytes, authInfoBytes, chain, accountNumber)).toEqual(
             want,
           );
         },

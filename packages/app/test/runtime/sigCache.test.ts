@@ -58,6 +58,17 @@ describe("sigCache", () => {
     expect(c.size).toBe(10);
   });
 
+  it("keeps a signature with the key and message it was added with", () => {
+    const c = createSigCache(10);
+    const key = new Uint8Array(33).fill(3);
+    const sig = new Uint8Array(64).fill(4);
+    c.add(Uint8Array.of(1), key, sig);
+    c.add(Uint8Array.of(2), key, sig); // the same signature bytes over another message
+    expect(c.has(Uint8Array.of(1), key, sig)).toBe(true);
+    expect(c.has(Uint8Array.of(2), key, sig)).toBe(false);
+    expect(c.size).toBe(1);
+  });
+
   it("keeps its own copies: changing the caller's arrays after add changes nothing", () => {
     const c = createSigCache(10);
     const msg = new Uint8Array([9, 9]);

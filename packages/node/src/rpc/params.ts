@@ -12,6 +12,8 @@ export interface ParamSpec<T> {
   readonly isOptional: boolean;
   /** Decodes the JSON form (a value from a JSON-RPC `params` object or array). */
   readonly schema: z.ZodType<T>;
+  /** The same decoding without zod's machinery, for the built-in kinds (every call decodes). */
+  readonly decode?: Decoder<T>;
   readonly description: string | undefined;
 }
 
@@ -101,39 +103,46 @@ const decodeHexBytes: Decoder<Uint8Array> = (v) => {
 function makeSpec<T>(
   kind: ParamKind,
   schema: z.ZodType<T>,
+  decode: Decoder<T> | undefined,
   description?: string,
 ): RequiredParamSpec<T> {
   return {
     kind,
     isOptional: false,
     schema,
+    ...(decode !== undefined ? { decode } : {}),
     description,
     optional: (): ParamSpec<T | undefined> => ({
       kind,
       isOptional: true,
       schema: schema as z.ZodType<T | undefined>,
+      ...(decode !== undefined ? { decode: decode as Decoder<T | undefined> } : {}),
       description,
     }),
-    describe: (text: string) => makeSpec(kind, schema, text),
+    describe: (text: string) => makeSpec(kind, schema, decode, text),
   };
+}
+
+function builtIn<T>(kind: ParamKind, decode: Decoder<T>): RequiredParamSpec<T> {
+  return makeSpec(kind, schemaOf(decode), decode);
 }
 
 /** Parameter builders. JSON forms follow CometBFT's JSON rules (int64 as strings, []byte base64). */
 export const param = {
   /** int64 (heights): JSON string or number; URI `5` or `"5"`. Decodes to bigint. */
-  int64: (): RequiredParamSpec<bigint> => makeSpec("int64", schemaOf(decodeInt64)),
+  int64: (): RequiredParamSpec<bigint> => builtIn("int64", decodeInt64),
   /** Go `int` (page, per_page): JSON string or number; decodes to a safe-integer number. */
-  int: (): RequiredParamSpec<number> => makeSpec("int", schemaOf(decodeInt)),
+  int: (): RequiredParamSpec<number> => builtIn("int", decodeInt),
   /** JSON string; URI `"text"` or `0x<hex of utf-8>`. */
-  string: (): RequiredParamSpec<string> => makeSpec("string", schemaOf(decodeString)),
+  string: (): RequiredParamSpec<string> => builtIn("string", decodeString),
   /** JSON boolean; URI `true`/`false`. */
-  bool: (): RequiredParamSpec<boolean> => makeSpec("bool", schemaOf(decodeBool)),
+  bool: (): RequiredParamSpec<boolean> => builtIn("bool", decodeBool),
   /** Go `[]byte`: JSON base64 string (tx, tx hash); URI `0x<hex>` or `"raw text"`. */
-  bytesBase64: (): RequiredParamSpec<Uint8Array> => makeSpec("bytesBase64", schemaOf(decodeBase64)),
+  bytesBase64: (): RequiredParamSpec<Uint8Array> => builtIn("bytesBase64", decodeBase64),
   /** CometBFT `HexBytes` (abci_query data): JSON hex string; URI `0x<hex>` or `"raw text"`. */
-  bytesHex: (): RequiredParamSpec<Uint8Array> => makeSpec("bytesHex", schemaOf(decodeHexBytes)),
+  bytesHex: (): RequiredParamSpec<Uint8Array> => builtIn("bytesHex", decodeHexBytes),
   /** Any JSON value validated by the given zod schema; the URI form is JSON text. */
-  json: <T>(schema: z.ZodType<T>): RequiredParamSpec<T> => makeSpec("json", schema),
+  json: <T>(schema: z.ZodType<T>): RequiredParamSpec<T> => makeSpec("json", schema, undefined),
 };
 
 function zodMessage(error: z.ZodError): string {
@@ -143,6 +152,7 @@ function zodMessage(error: z.ZodError): string {
 
 /** Decodes one JSON-form value (never undefined: absence is handled by the caller). */
 export function decodeJsonParam<T>(spec: ParamSpec<T>, value: unknown): Result<T, string> {
+  if (spec.decode !== undefined) return spec.decode(value);
   const r = spec.schema.safeParse(value);
   return r.success ? ok(r.data) : err(zodMessage(r.error));
 }
