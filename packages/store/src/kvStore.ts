@@ -2,6 +2,8 @@
 // historical views, the multi-store's per-module stores and the app's branches and gas meters.
 // Keys and values are bytes; keys compare bytewise. Plain data, no I/O in the interface.
 
+import { copyBytes } from "@qos/types";
+
 export interface KVEntry {
   readonly key: Uint8Array;
   readonly value: Uint8Array;
@@ -47,7 +49,7 @@ export function prefixRange(prefix: Uint8Array, reverse = false): KeyRange {
 
 /** The smallest key greater than every key with `prefix`; undefined when there is none (all 0xff). */
 export function prefixEnd(prefix: Uint8Array): Uint8Array | undefined {
-  const end = prefix.slice();
+  const end = copyBytes(prefix);
   for (let i = end.length - 1; i >= 0; i--) {
     if ((end[i] as number) < 0xff) {
       end[i] = (end[i] as number) + 1;

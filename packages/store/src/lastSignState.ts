@@ -4,7 +4,16 @@
 
 import { existsSync, mkdirSync, readFileSync, statSync, unlinkSync } from "node:fs";
 import { dirname } from "node:path";
-import { equalBytes, fromBase64, fromHex, QosError, toBase64, toHex, utf8Encode } from "@qos/types";
+import {
+  copyBytes,
+  equalBytes,
+  fromBase64,
+  fromHex,
+  QosError,
+  toBase64,
+  toHex,
+  utf8Encode,
+} from "@qos/types";
 import { saveFileDurably } from "./durableFile.ts";
 import { assertHeight } from "./heightKey.ts";
 import { storeError } from "./storeErrors.ts";
@@ -145,15 +154,15 @@ export function openLastSignState(
             }
             if (equalBytes(signBytes, last.signBytes)) {
               return {
-                signature: last.signature.slice(),
-                signBytes: last.signBytes.slice(),
+                signature: copyBytes(last.signature),
+                signBytes: copyBytes(last.signBytes),
                 reused: "identical",
               };
             }
             if (sameExceptTimestamp(last.signBytes, signBytes)) {
               return {
-                signature: last.signature.slice(),
-                signBytes: last.signBytes.slice(),
+                signature: copyBytes(last.signature),
+                signBytes: copyBytes(last.signBytes),
                 reused: "timestamp",
               };
             }
@@ -172,12 +181,12 @@ export function openLastSignState(
         height,
         round,
         step,
-        signature: signature.slice(),
-        signBytes: signBytes.slice(),
+        signature: copyBytes(signature),
+        signBytes: copyBytes(signBytes),
       };
       saveFileDurably(path, utf8Encode(encodeLastSignState(next)));
       state = next;
-      return { signature: signature.slice(), signBytes: signBytes.slice(), reused: "none" };
+      return { signature: copyBytes(signature), signBytes: copyBytes(signBytes), reused: "none" };
     },
   };
 }

@@ -2,7 +2,7 @@
 // per block inside the caller's writeBlock, the app hash over their roots, read views of retained
 // versions with two-step ICS-23 proofs, pruning, and snapshots (see tree/treeSnapshot.ts).
 
-import { equalBytes, utf8Encode } from "@qos/types";
+import { copyBytes, equalBytes, utf8Encode } from "@qos/types";
 import type { KeyRange, KVEntry, KVReader, KVStore } from "./kvStore.ts";
 import { multiStoreAppHash, storeRootProof } from "./multiStoreProof.ts";
 import type { NodeDb, Table, WriteBatch } from "./nodeDb.ts";
@@ -130,7 +130,7 @@ export function decodeCommitRecord(bytes: Uint8Array): Map<string, Uint8Array> {
   const decoder = new TextDecoder("utf-8", { fatal: true });
   for (let i = 0; i < count; i++) {
     const name = decoder.decode(r.bytes(r.uvarint()));
-    roots.set(name, r.bytes(HASH_BYTES).slice());
+    roots.set(name, copyBytes(r.bytes(HASH_BYTES)));
   }
   if (r.off !== bytes.length)
     throw storeError("store_corrupt", "trailing bytes in a commit record");
@@ -442,7 +442,7 @@ class MultiStoreViewImpl implements MultiStoreView {
     const { value, proofBytes } = this.provableView(name).proveBytes(key);
     return {
       value,
-      proofOps: [{ type: ICS23_IAVL_OP, key: key.slice(), data: proofBytes }, this.rootOp(name)],
+      proofOps: [{ type: ICS23_IAVL_OP, key: copyBytes(key), data: proofBytes }, this.rootOp(name)],
     };
   }
 
@@ -475,6 +475,6 @@ class MultiStoreViewImpl implements MultiStoreView {
       simple = { key: utf8Encode(name), data: encodeCommitmentProof({ exist }) };
       this.simpleProofs.set(name, simple);
     }
-    return { type: ICS23_SIMPLE_OP, key: simple.key.slice(), data: simple.data.slice() };
+    return { type: ICS23_SIMPLE_OP, key: copyBytes(simple.key), data: copyBytes(simple.data) };
   }
 }

@@ -2,7 +2,7 @@
 // height, stored once per change with a pointer at the other heights, and the node's latest
 // consensus state snapshot under a single key.
 
-import { equalBytes, utf8Encode } from "@qos/types";
+import { copyBytes, equalBytes, utf8Encode } from "@qos/types";
 import { assertHeight, decodeHeightKey, encodeHeightKey } from "./heightKey.ts";
 import { NODE_DB_TABLES, type NodeDb, type Table, type WriteBatch } from "./nodeDb.ts";
 import { storeError } from "./storeErrors.ts";
@@ -147,7 +147,8 @@ function createHeightHistory(table: Table, what: string): HeightHistory {
     },
     load(height) {
       assertHeight(height);
-      return resolve(height)?.bytes.slice();
+      const held = resolve(height);
+      return held === undefined ? undefined : copyBytes(held.bytes);
     },
     range() {
       const first = table.firstKey();

@@ -14,6 +14,7 @@ import {
   unlinkSync,
 } from "node:fs";
 import { join } from "node:path";
+import { copyBytes } from "@qos/types";
 import { fsyncDirSync, writeAllSync } from "./durableFile.ts";
 import { assertHeight } from "./heightKey.ts";
 import { storeError } from "./storeErrors.ts";
@@ -376,7 +377,7 @@ export function openWAL(opts: WalOptions, deps: WalDeps = {}): Wal {
             if (r.entry.kind === "endHeight") {
               return { found: true, messages, nextEndHeight: r.entry.height };
             }
-            messages.push(r.entry.payload.slice());
+            messages.push(copyBytes(r.entry.payload));
           }
           j++;
           if (j >= segments.length) break;

@@ -100,6 +100,14 @@ export function utf8Decode(bytes: Uint8Array): string | null {
   }
 }
 
+/**
+ * A copy of `b` that shares no memory with it, as a plain Uint8Array. (`b.slice()` is not one
+ * when `b` is a Node Buffer: Buffer's `slice` is a view.)
+ */
+export function copyBytes(b: Uint8Array): Uint8Array {
+  return new Uint8Array(b);
+}
+
 export function concatBytes(...parts: readonly Uint8Array[]): Uint8Array {
   let len = 0;
   for (const p of parts) len += p.length;

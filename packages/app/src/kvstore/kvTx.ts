@@ -1,7 +1,7 @@
 // Transaction formats of the key-value test application: `key=value`, `key`, and
 // `val:<base64 ed25519 pubkey>!<power>`; parsing returns the operation or a {code, log} failure.
 
-import { fromBase64, toBase64, utf8Decode, utf8Encode } from "@qos/types";
+import { copyBytes, fromBase64, toBase64, utf8Decode, utf8Encode } from "@qos/types";
 
 /**
  * Result codes, numbered like CometBFT's abci/example codes (`abci/example/code`,
@@ -79,7 +79,7 @@ export function parseKvTx(tx: Uint8Array): KvTxParse {
   if (key.length > KV_MAX_KEY_BYTES) {
     return fail(`key too long: ${key.length} bytes (max ${KV_MAX_KEY_BYTES})`);
   }
-  return { ok: true, tx: { kind: "set", key: key.slice(), value: value.slice() } };
+  return { ok: true, tx: { kind: "set", key: copyBytes(key), value: copyBytes(value) } };
 }
 
 // Format of CometBFT's persistent kvstore (v0.34): "val:pubkey!power", pubkey a

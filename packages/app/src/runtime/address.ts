@@ -3,6 +3,7 @@
 // Conversions are memoised: a tx converts the same few addresses many times.
 
 import { bech32Decode, bech32Encode, sha256 } from "@qos/crypto";
+import { copyBytes } from "@qos/types";
 import { createBytesCache } from "./bytesCache.ts";
 import { SDK_CODE, sdkError } from "./sdkErrors.ts";
 
@@ -19,17 +20,17 @@ export function addressToBech32(addr: Uint8Array): string {
   const hit = toBech32Memo.get(addr);
   if (hit !== undefined) return hit;
   const text = bech32Encode(ACCOUNT_PREFIX, addr);
-  toBech32Memo.set(addr.slice(), text);
+  toBech32Memo.set(copyBytes(addr), text);
   return text;
 }
 
 /** Decodes a `qosacc…` address; sdk 7 invalid address (naming `what`) otherwise. A fresh copy each call. */
 export function bech32ToAddress(text: string, what = "address"): Uint8Array {
   const hit = toBytesMemo.get(text);
-  if (hit !== undefined) return hit.slice();
+  if (hit !== undefined) return copyBytes(hit);
   const addr = decodeAddress(text, what);
   if (toBytesMemo.size >= MEMO_ENTRIES) toBytesMemo.clear();
-  toBytesMemo.set(text, addr.slice());
+  toBytesMemo.set(text, copyBytes(addr));
   return addr;
 }
 

@@ -4,6 +4,7 @@
 // layer). Per-tx revert, the CheckTx state and genesis all run on branches. Pure (no I/O of its own).
 
 import type { KeyRange, KVEntry, KVReader, KVStore } from "@qos/store";
+import { copyBytes } from "@qos/types";
 
 export interface BranchStore extends KVStore {
   /** Number of buffered writes and deletes. */
@@ -65,7 +66,10 @@ export function createBranchStore(parent: KVReader): BranchStore {
     const prev = buffer.get(k);
     if (prev === undefined) sorted = null;
     if (journaling && !journal.has(k)) journal.set(k, prev);
-    buffer.set(k, { key: key.slice(), value: value?.slice() });
+    buffer.set(k, {
+      key: copyBytes(key),
+      value: value === undefined ? undefined : copyBytes(value),
+    });
   }
 
   function* merged(range: KeyRange | undefined): Generator<KVEntry> {

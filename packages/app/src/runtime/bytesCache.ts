@@ -1,7 +1,7 @@
 // A bounded cache keyed by byte strings, without building a string per lookup: a key is filed
-// under a 32-bit FNV-1a hash of its bytes and found by comparing the bytes themselves, so a hit
-// is always the exact key. A key given to `set` becomes the cache's: the caller must not change
-// it afterwards (give it a copy it owns). Two generations of half the
+// under a 32-bit FNV-1a hash of its bytes (of a long key, its ends) and found by comparing the
+// bytes themselves, so a hit is always the exact key. A key given to `set` becomes the cache's:
+// the caller must not change it afterwards (give it a copy it owns). Two generations of half the
 // capacity: the older is dropped when the newer fills. A bucket holds at most a few keys (a
 // caller cannot make lookups slow by sending keys crafted to share a hash: past the bound a key
 // is simply not cached). Pure.
@@ -22,10 +22,22 @@ export interface BytesCache<V> {
   readonly size: number;
 }
 
-/** FNV-1a over the bytes, mixed with the length. */
+/** Keys longer than this are filed by their first 16 and last 48 bytes only. */
+const HASHED_WHOLE = 64;
+
+/**
+ * FNV-1a over the bytes, mixed with the length; of a long key only the ends (a signed tx ends
+ * with its signatures, so its ends tell it apart). The comparison decides a hit either way.
+ */
 function hashOf(b: Uint8Array): number {
   let h = 0x811c9dc5 ^ b.length;
-  for (let i = 0; i < b.length; i++) h = Math.imul(h ^ (b[i] as number), 0x01000193);
+  const n = b.length;
+  if (n <= HASHED_WHOLE) {
+    for (let i = 0; i < n; i++) h = Math.imul(h ^ (b[i] as number), 0x01000193);
+  } else {
+    for (let i = 0; i < 16; i++) h = Math.imul(h ^ (b[i] as number), 0x01000193);
+    for (let i = n - 48; i < n; i++) h = Math.imul(h ^ (b[i] as number), 0x01000193);
+  }
   return h >>> 0;
 }
 

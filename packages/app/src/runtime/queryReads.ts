@@ -10,6 +10,7 @@
 // Pure.
 
 import type { KeyRange, KVEntry, KVReader } from "@qos/store";
+import { copyBytes } from "@qos/types";
 import { bytesKey } from "./branchStore.ts";
 
 /** Where an iteration with no start begins: store keys are never empty, so [0x00] is the least. */
@@ -40,7 +41,7 @@ export function createReadRecorder(open: (name: string) => KVReader): ReadRecord
       keys.set(name, set);
     }
     const k = bytesKey(key);
-    if (!set.has(k)) set.set(k, key.slice());
+    if (!set.has(k)) set.set(k, copyBytes(key));
   }
 
   function* recorded(name: string, inner: KVReader, range: KeyRange): Generator<KVEntry> {

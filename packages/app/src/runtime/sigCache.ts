@@ -7,7 +7,7 @@
 // message) stays with it: the same signature bytes offered with another pair are a miss and
 // are verified.
 
-import { equalBytes } from "@qos/types";
+import { copyBytes, equalBytes } from "@qos/types";
 import { createBytesCache } from "./bytesCache.ts";
 
 export interface SigCache {
@@ -41,7 +41,10 @@ export function createSigCache(capacity = 20_000): SigCache {
     },
     add(signBytes, pubKey, signature) {
       if (bySignature.get(signature) !== undefined) return;
-      bySignature.set(signature.slice(), { pubKey: pubKey.slice(), signBytes: signBytes.slice() });
+      bySignature.set(copyBytes(signature), {
+        pubKey: copyBytes(pubKey),
+        signBytes: copyBytes(signBytes),
+      });
     },
   };
 }

@@ -9,6 +9,7 @@ import type { Any } from "@bufbuild/protobuf/wkt";
 import { secp256k1Address, secp256k1Verify } from "@qos/crypto";
 import type { KVStore } from "@qos/store";
 import {
+  copyBytes,
   cosmosSecp256k1,
   cosmosSigning,
   type cosmosTx,
@@ -270,7 +271,7 @@ export function createTxRunner(opts: TxRunnerOptions, deps: TxRunnerDeps): TxRun
     let p = decoded.get(txBytes);
     if (p === undefined) {
       // Decoded from a copy the cache owns: the decoded fields are views of bytes no caller holds.
-      const own = txBytes.slice();
+      const own = copyBytes(txBytes);
       p = decodeChecked(own);
       decoded.set(own, p);
     }
@@ -638,6 +639,6 @@ function secp256k1AddressSafe(key: Uint8Array): Uint8Array {
   } catch {
     address = new Uint8Array();
   }
-  keyAddressMemo.set(key.slice(), address);
+  keyAddressMemo.set(copyBytes(key), address);
   return address;
 }

@@ -27,6 +27,22 @@ describe("bytesCache", () => {
     );
   });
 
+  it("tells apart long keys that share the ends it files them by", () => {
+    const c = createBytesCache<number>(100);
+    const key = (i: number) => {
+      const k = new Uint8Array(300).fill(9); // the same first 16 and last 48 bytes
+      k[150] = i;
+      return k;
+    };
+    for (let i = 0; i < 3; i++) c.set(key(i), i);
+    for (let i = 0; i < 6; i++) expect(c.get(key(i))).toBe(i < 3 ? i : undefined);
+    // Past the bucket's bound a key is not cached, and the others stay.
+    for (let i = 3; i < 10; i++) c.set(key(i), i);
+    expect(c.get(key(9))).toBeUndefined();
+    expect(c.get(key(0))).toBe(0);
+    expect(c.size).toBe(4);
+  });
+
   it("drops the older generation past its capacity", () => {
     const c = createBytesCache<number>(10); // generations of 5
     const key = (i: number) => Uint8Array.of(i, i >> 8);

@@ -2,6 +2,7 @@
 // and its on-disk encoding in the `tree/nodes` table. Varint helpers shared by the tree files.
 
 import { sha256, sha256Into } from "@qos/crypto";
+import { copyBytes } from "@qos/types";
 import { storeError } from "../storeErrors.ts";
 
 /**
@@ -181,7 +182,7 @@ export function innerHash(
 /** sha256 into the reused output, then a small on-heap copy for the node to keep. */
 function digestOf(preimage: Uint8Array): Uint8Array {
   sha256Into(digestOut, preimage);
-  return digestOut.slice();
+  return copyBytes(digestOut);
 }
 
 /**

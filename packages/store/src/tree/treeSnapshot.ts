@@ -10,7 +10,7 @@
 // Stores come sorted by name; a store's nodes follow its store record in post-order (left
 // subtree, right subtree, node), so a stack of at most `height` nodes rebuilds the tree.
 
-import { compareBytes, equalBytes, utf8Decode, utf8Encode } from "@qos/types";
+import { compareBytes, copyBytes, equalBytes, utf8Decode, utf8Encode } from "@qos/types";
 import { crc32c } from "../crc32c.ts";
 import { storeError } from "../storeErrors.ts";
 import { ByteReader, HASH_BYTES, innerHash, leafHash, putUvarint, TreeNode } from "./treeNode.ts";
@@ -169,7 +169,7 @@ export function decodeSnapshotStore(payload: Uint8Array): SnapshotStoreHeader {
   const r = new ByteReader(payload, 1);
   const name = utf8Decode(r.bytes(r.uvarint()));
   if (name === null) throw storeError("store_corrupt", "snapshot store name is not UTF-8");
-  const rootHash = r.bytes(HASH_BYTES).slice();
+  const rootHash = copyBytes(r.bytes(HASH_BYTES));
   return { name, rootHash, size: r.uvarint() };
 }
 
@@ -197,10 +197,10 @@ export class TreeRebuilder {
     const height = r.byte();
     const version = r.uvarint();
     if (version < 1) throw storeError("store_corrupt", "snapshot node with version 0");
-    const key = r.bytes(r.uvarint()).slice();
+    const key = copyBytes(r.bytes(r.uvarint()));
     let built: Built;
     if (height === 0) {
-      const value = r.rest().slice();
+      const value = copyBytes(r.rest());
       if (value.length === 0) throw storeError("store_corrupt", "snapshot leaf without a value");
       const n = new TreeNode(key, value, 0, 1, version);
       n.hash = leafHash(version, key, value);

@@ -2,7 +2,7 @@
 // AVL shape, node hashing, one version per commit): working tree, commit, historical views,
 // ICS-23 proofs, pruning by orphan records. Persisted in the node's LMDB env, tables tree/*.
 
-import { compareBytes, utf8Encode } from "@qos/types";
+import { compareBytes, copyBytes, utf8Encode } from "@qos/types";
 import type { KeyRange, KVEntry, KVReader, KVStore } from "../kvStore.ts";
 import type { NodeDb, Table, WriteBatch } from "../nodeDb.ts";
 import { storeError } from "../storeErrors.ts";
@@ -447,8 +447,8 @@ class TreeImpl implements VersionedTree {
     if (!(value instanceof Uint8Array) || value.length === 0) {
       throw storeError("store_invalid_argument", "tree values must be non-empty bytes");
     }
-    const k = key.slice();
-    const v = value.slice();
+    const k = copyBytes(key);
+    const v = copyBytes(value);
     if (this.root === null) {
       this.root = new TreeNode(k, v, 0, 1, this.nextVersionNumber());
       return;
@@ -842,7 +842,7 @@ class TreeImpl implements VersionedTree {
       if (nb.left !== undefined) left = this.existenceProof(root, nb.left) ?? undefined;
       if (nb.right !== undefined) right = this.existenceProof(root, nb.right) ?? undefined;
     }
-    const proof: Ics23CommitmentProof = { nonexist: { key: key.slice(), left, right } };
+    const proof: Ics23CommitmentProof = { nonexist: { key: copyBytes(key), left, right } };
     return { value: undefined, proof, proofBytes: encodeCommitmentProof(proof) };
   }
 

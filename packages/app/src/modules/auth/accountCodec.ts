@@ -78,8 +78,9 @@ function decodeAccountGeneric(bytes: Uint8Array): Account {
 /**
  * The canonical record (what encodeAccount writes, with a secp256k1 key of < 128 bytes, numbers
  * below 2^49 and an ASCII address) read directly; undefined for anything else. With `known`
- * (the address the record was looked up by), a stored address equal to its bech32 is taken as
- * `known` without decoding the text; a different one is decoded.
+ * (the address the record is stored under), the account's address is `known` and the stored
+ * text is not decoded: the keeper writes a record under its own address's key and nowhere else,
+ * as Cosmos's account keeper does, so the text says the same.
  */
 function decodeAccountCanonical(b: Uint8Array, known?: Uint8Array): Account | undefined {
   const end = b.length;
@@ -90,21 +91,12 @@ function decodeAccountCanonical(b: Uint8Array, known?: Uint8Array): Account | un
   if (addrLen === undefined || addrLen === 0 || addrLen >= 0x80 || pos + 2 + addrLen > end)
     return undefined;
   pos += 2;
-  let address: Uint8Array | undefined;
-  if (known !== undefined) {
-    const want = addressToBech32(known);
-    let same = want.length === addrLen;
-    for (let i = 0; same && i < addrLen; i++) same = b[pos + i] === want.charCodeAt(i);
-    if (same) address = known;
-  }
-  // Otherwise the text is decoded once the whole record is known to be canonical.
+  // Without `known`, the text is decoded once the whole record is known to be canonical.
   let text = "";
-  if (address === undefined) {
-    for (let i = 0; i < addrLen; i++) {
-      const c = b[pos + i] as number;
-      if (c >= 0x80) return undefined;
-      text += String.fromCharCode(c);
-    }
+  for (let i = 0; i < addrLen; i++) {
+    const c = b[pos + i] as number;
+    if (c >= 0x80) return undefined;
+    if (known === undefined) text += String.fromCharCode(c);
   }
   pos += addrLen;
   // 2: Any{type_url, value = PubKey{key}} with a non-empty key.
@@ -156,7 +148,7 @@ function decodeAccountCanonical(b: Uint8Array, known?: Uint8Array): Account | un
   }
   if (pos !== end) return undefined;
   return {
-    address: address ?? bech32ToAddress(text),
+    address: known ?? bech32ToAddress(text),
     pubKey,
     accountNumber: BigInt(nums[0] as number),
     sequence: BigInt(nums[1] as number),
@@ -165,7 +157,7 @@ function decodeAccountCanonical(b: Uint8Array, known?: Uint8Array): Account | un
 
 /**
  * A stored BaseAccount; throws like the generated decoder on malformed bytes. `known`: the
- * address it was stored under, when the caller has it (saves decoding the stored bech32).
+ * address it is stored under, when the caller read it by that (saves decoding the stored bech32).
  */
 export function decodeAccount(bytes: Uint8Array, known?: Uint8Array): Account {
   return decodeAccountCanonical(bytes, known) ?? decodeAccountGeneric(bytes);
