@@ -43,7 +43,7 @@ import {
 import { SDK_CODE, SDK_CODESPACE, sdkError } from "./sdkErrors.ts";
 import type { SigCache } from "./sigCache.ts";
 import { signDocBytes, signDocBytesTransient } from "./signDoc.ts";
-import { type DecodedTx, decodeTx } from "./txDecode.ts";
+import { decodeTx } from "./txDecode.ts";
 import { txMsgDataBytes } from "./txMsgData.ts";
 
 export const FEE_COLLECTOR = "fee_collector";
@@ -123,14 +123,34 @@ type SignerKey =
   | { readonly kind: "mismatch" }
   | { readonly kind: "ok"; readonly key: Uint8Array };
 
-/** A tx after decoding and the stateless checks: a pure function of its bytes, so it is cached. */
+/** What ante reads of a SignerInfo. */
+interface SignerInfoFacts {
+  readonly sequence: bigint;
+  /** The sign mode of a single signer's ModeInfo; undefined for anything else. */
+  readonly singleMode: cosmosSigning.SignMode | undefined;
+}
+
+/**
+ * A tx after decoding and the stateless checks: a pure function of its bytes, so it is cached.
+ * It keeps only what ante and the messages read (the decoded envelope is dropped at once: the
+ * cache holds thousands of these between CheckTx and FinalizeBlock, and every object kept is
+ * work for the garbage collector).
+ */
 interface Prepared {
-  readonly tx: DecodedTx;
+  /** Size of the TxRaw (ante charges gas per byte). */
+  readonly txSize: number;
+  /** Views of the cache's own copy of the TxRaw. */
+  readonly bodyBytes: Uint8Array;
+  readonly authInfoBytes: Uint8Array;
+  readonly signatures: readonly Uint8Array[];
+  readonly timeoutHeight: bigint;
+  /** UTF-8 length of the memo. */
+  readonly memoBytes: number;
+  readonly signerInfos: readonly SignerInfoFacts[];
   readonly msgs: readonly {
     readonly handler: MsgHandler;
     readonly msg: unknown;
     readonly module: string;
-    readonly any: Any;
     /** bech32 of the message's first signer (the message event's sender). */
     readonly sender: string | undefined;
   }[];
@@ -315,7 +335,7 @@ export function createTxRunner(opts: TxRunnerOptions, deps: TxRunnerDeps): TxRun
       entry.handler.validateBasic(msg as never);
       const first = entry.handler.signers(msg as never)[0];
       const sender = first === undefined ? undefined : addressToBech32(first);
-      return { handler: entry.handler, msg, module: entry.module, any, sender };
+      return { handler: entry.handler, msg, module: entry.module, sender };
     });
     const signers: Uint8Array[] = [];
     for (const m of msgs) {
@@ -345,7 +365,23 @@ export function createTxRunner(opts: TxRunnerOptions, deps: TxRunnerDeps): TxRun
     const signerKeys = signers.map((s, i) =>
       signerKeyOf(authInfo.signerInfos[i] as cosmosTx.SignerInfo, s),
     );
-    return { tx, msgs, signers, signerKeys, fee: feeCoins, gasLimit: fee.gasLimit };
+    return {
+      txSize: tx.bytes.length,
+      bodyBytes: tx.bodyBytes,
+      authInfoBytes: tx.authInfoBytes,
+      signatures: tx.signatures,
+      timeoutHeight: body.timeoutHeight,
+      memoBytes: body.memo === "" ? 0 : utf8Encode(body.memo).length,
+      signerInfos: authInfo.signerInfos.map((info) => ({
+        sequence: info.sequence,
+        singleMode: info.modeInfo?.sum.case === "single" ? info.modeInfo.sum.value.mode : undefined,
+      })),
+      msgs,
+      signers,
+      signerKeys,
+      fee: feeCoins,
+      gasLimit: fee.gasLimit,
+    };
   }
 
   /** `scratchCtx`: a context on the same gas meter over a branch of the ante state that is dropped. */
@@ -356,15 +392,14 @@ export function createTxRunner(opts: TxRunnerOptions, deps: TxRunnerDeps): TxRun
     events: Event[],
     scratchCtx: () => TxContext,
   ): bigint {
-    const { tx } = p;
     const params = deps.accounts.params(ctx);
-    if (tx.body.timeoutHeight > 0n && env.height > tx.body.timeoutHeight) {
+    if (p.timeoutHeight > 0n && env.height > p.timeoutHeight) {
       throw sdkError(
         SDK_CODE.txTimeoutHeight,
-        `block height: ${env.height}, timeout height: ${tx.body.timeoutHeight}: tx timeout height`,
+        `block height: ${env.height}, timeout height: ${p.timeoutHeight}: tx timeout height`,
       );
     }
-    const memoBytes = tx.body.memo === "" ? 0 : utf8Encode(tx.body.memo).length;
+    const memoBytes = p.memoBytes;
     if (BigInt(memoBytes) > params.maxMemoCharacters) {
       throw sdkError(
         SDK_CODE.memoTooLarge,
@@ -377,7 +412,7 @@ export function createTxRunner(opts: TxRunnerOptions, deps: TxRunnerDeps): TxRun
         `signatures: ${p.signers.length}, limit: ${params.txSigLimit}: too many signatures`,
       );
     }
-    ctx.gasMeter.consume(params.txSizeCostPerByte * BigInt(tx.bytes.length), "txSize");
+    ctx.gasMeter.consume(params.txSizeCostPerByte * BigInt(p.txSize), "txSize");
     // Fee floor: node-local, CheckTx only (Cosmos checkTxFeeWithValidatorMinGasPrices).
     if ((env.mode === "check" || env.mode === "recheck") && opts.minGasPrices.length > 0) {
       const required = opts.minGasPrices.map((gp) => ({
@@ -393,7 +428,7 @@ export function createTxRunner(opts: TxRunnerOptions, deps: TxRunnerDeps): TxRun
       }
     }
     const updated = p.signers.map((signer, i) => {
-      const info = p.tx.authInfo.signerInfos[i] as cosmosTx.SignerInfo;
+      const info = p.signerInfos[i] as SignerInfoFacts;
       const acc = deps.accounts.get(ctx, signer);
       if (acc === undefined) {
         throw sdkError(
@@ -433,11 +468,7 @@ export function createTxRunner(opts: TxRunnerOptions, deps: TxRunnerDeps): TxRun
       }
       // Simulate verifies no signature, so the sign mode is not consulted there (Cosmos
       // SigVerificationDecorator); CosmJS simulates with SIGN_MODE_UNSPECIFIED and no signature.
-      const single = info.modeInfo?.sum.case === "single" ? info.modeInfo.sum.value : undefined;
-      if (
-        env.mode !== "simulate" &&
-        (single === undefined || single.mode !== cosmosSigning.SignMode.DIRECT)
-      ) {
+      if (env.mode !== "simulate" && info.singleMode !== cosmosSigning.SignMode.DIRECT) {
         throw sdkError(
           SDK_CODE.unauthorized,
           `signer ${i}: only SIGN_MODE_DIRECT single signatures are supported`,
@@ -450,13 +481,13 @@ export function createTxRunner(opts: TxRunnerOptions, deps: TxRunnerDeps): TxRun
         );
       }
       ctx.gasMeter.consume(params.sigVerifyCostSecp256k1, "ante verify: secp256k1");
-      const signature = p.tx.signatures[i] as Uint8Array;
+      const signature = p.signatures[i] as Uint8Array;
       if (env.mode !== "simulate" && env.mode !== "recheck") {
         // SignDoc from the TxRaw's raw body and auth-info bytes (Cosmos SIGN_MODE_DIRECT),
         // only read below (the cache copies what it keeps).
         const signBytes = signDocBytesTransient(
-          p.tx.bodyBytes,
-          p.tx.authInfoBytes,
+          p.bodyBytes,
+          p.authInfoBytes,
           chainIdBytes(env.chainId),
           acc.accountNumber,
         );
@@ -538,11 +569,11 @@ export function createTxRunner(opts: TxRunnerOptions, deps: TxRunnerDeps): TxRun
       const acc = deps.accounts.get(ctx, signer);
       const sk = p.signerKeys[i] as SignerKey;
       const pubKey = sk.kind === "ok" ? sk.key : acc?.pubKey;
-      const signature = p.tx.signatures[i];
+      const signature = p.signatures[i];
       if (acc === undefined || pubKey === undefined || signature === undefined) return;
       const signBytes = signDocBytes(
-        p.tx.bodyBytes,
-        p.tx.authInfoBytes,
+        p.bodyBytes,
+        p.authInfoBytes,
         chainIdBytes(env.chainId),
         acc.accountNumber,
       );

@@ -77,8 +77,20 @@ export function balancePrefix(addr: Uint8Array): Uint8Array {
   return concatBytes(Uint8Array.of(BALANCE_PREFIX, addr.length), addr);
 }
 
+/** 0x02, len(addr), addr, denom: written in one allocation (every send reads and writes a few). */
 export function balanceKey(addr: Uint8Array, denom: string): Uint8Array {
-  return concatBytes(balancePrefix(addr), utf8Bytes(denom));
+  const head = 2 + addr.length;
+  const key = new Uint8Array(head + denom.length);
+  key[0] = BALANCE_PREFIX;
+  key[1] = addr.length;
+  key.set(addr, 2);
+  for (let i = 0; i < denom.length; i++) {
+    const c = denom.charCodeAt(i);
+    // Denoms are ASCII (checkDenom); anything else goes through UTF-8.
+    if (c > 0x7f) return concatBytes(balancePrefix(addr), utf8Bytes(denom));
+    key[head + i] = c;
+  }
+  return key;
 }
 
 export function allowancePrefix(owner: Uint8Array): Uint8Array {
