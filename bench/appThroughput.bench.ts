@@ -47,7 +47,7 @@ const CONNECTIONS = Math.max(1, Math.round(envNumber("BENCH_CONNECTIONS", 16)));
 const PIPELINE = Math.max(0, Math.round(envNumber("BENCH_QOS_PIPELINE", 32)));
 const ACCOUNTS = Math.max(1, Math.round(envNumber("BENCH_QOS_ACCOUNTS", 1000)));
 /** Sizes the pre-signed load: enough txs for this many sends/s over warm-up + window. */
-const MAX_RATE = envNumber("BENCH_QOS_MAX_RATE", 3000);
+const MAX_RATE = envNumber("BENCH_QOS_MAX_RATE", 5000);
 const TIMEOUT_COMMIT = process.env.BENCH_QOS_TIMEOUT_COMMIT ?? "1s";
 const NETWORK = (process.env.BENCH_QOS_NETWORK ?? "1") !== "0";
 const PROFILE_MS = envNumber("BENCH_QOS_PROFILE_S", 10) * 1000;
