@@ -28,7 +28,7 @@ import {
   toHex,
 } from "@qos/types";
 import { open as openLmdb } from "lmdb";
-import { collectDefaultMetrics, Registry } from "prom-client";
+import { Registry } from "prom-client";
 import { createApplication } from "./appFactory.ts";
 import { createBlockExecutor } from "./blockExecutor.ts";
 import type { BlockResults } from "./blockResults.ts";
@@ -60,6 +60,7 @@ import { createMempoolReactor } from "./mempool/mempoolReactor.ts";
 import { createNodeMetrics } from "./nodeMetrics.ts";
 import { createP2PMetrics } from "./p2p/p2pMetrics.ts";
 import { createP2PNetwork, DEFAULT_BAN_DURATION_MS } from "./p2p/p2pNetwork.ts";
+import { collectProcessMetrics } from "./processMetrics.ts";
 import { createMetricsServer, type MetricsServer } from "./rpc/metricsServer.ts";
 import { createRpcServer, type RpcServer } from "./rpc/rpcServer.ts";
 import { blockEventsForBus, createRpcRoutes } from "./rpcRoutes.ts";
@@ -141,7 +142,7 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
     closers.push(lockDataDir(paths.dataDir));
     const registry = new Registry();
     registry.setDefaultLabels({ chain_id: genesis.chainId });
-    collectDefaultMetrics({ register: registry });
+    collectProcessMetrics(registry);
     const metrics = createNodeMetrics(registry, config.instrumentation.namespace);
 
     const db: NodeDb = openNodeDb({ path: join(paths.dataDir, "blockstore") });
