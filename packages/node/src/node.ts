@@ -274,17 +274,23 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
       const height = block.header?.height ?? 0n;
       const { txResults, events } = results;
       metrics.onBlock(block, clock.nowMs());
-      // Events go out once the block is indexed, so a client told "committed" (a Tx event,
-      // broadcast_tx_commit) finds the tx with `tx` at once (read-your-writes). They are built
-      // then, and only the kinds some subscription present then can take.
+      // The events are built now, only the kinds some subscription present at commit can take
+      // (as CometBFT publishes at commit), and go out once the block is indexed, so a client
+      // told "committed" (a Tx event, broadcast_tx_commit) finds the tx with `tx` at once
+      // (read-your-writes). Nothing else of the block's results waits for the index.
+      let busEvents: ReturnType<typeof blockEventsForBus> = [];
+      try {
+        busEvents = blockEventsForBus(
+          block,
+          blockId,
+          { events, txResults, appHash: results.appHash },
+          { txHashes: results.txHashes, wants: (t) => eventBus.mayMatchEventType(t) },
+        );
+      } catch (e) {
+        logger.error({ err: e, height: String(height) }, "building block events failed");
+      }
       const publish = () => {
         try {
-          const busEvents = blockEventsForBus(
-            block,
-            blockId,
-            { events, txResults, appHash: results.appHash },
-            { txHashes: results.txHashes, wants: (t) => eventBus.mayMatchEventType(t) },
-          );
           for (const ev of busEvents) eventBus.publish(ev);
         } catch (e) {
           logger.error({ err: e, height: String(height) }, "publishing block events failed");

@@ -14,7 +14,9 @@ import {
 } from "@qos/types";
 import type { BlockResults } from "../blockResults.ts";
 import type { Logger } from "../logger.ts";
+import { unpackBytes } from "../workerThreads.ts";
 import type { BlockIndexEntry, Indexer } from "./indexer.ts";
+import type { ToIndexWorker } from "./indexMessages.ts";
 
 /** Indexes one block's FinalizeBlock events and tx results (one indexer transaction). */
 export function indexBlockResults(
@@ -40,6 +42,20 @@ export function indexBlockResults(
       };
     }),
   );
+}
+
+/** Indexes a block sent as the index worker's message (packed bytes; see indexMessages.ts). */
+export async function indexPackedBlock(
+  indexer: Indexer,
+  m: Extract<ToIndexWorker, { kind: "index" }>,
+): Promise<void> {
+  const record = decodeWireMessage(FinalizeBlockRecordSchema, m.record);
+  if (!record.ok) throw record.error;
+  const { txResults, events } = record.value;
+  await indexBlockResults(indexer, m.height, unpackBytes(m.txs), txResults, events, {
+    txHashes: unpackBytes(m.txHashes),
+    txResultBytes: unpackBytes(m.txResultBytes),
+  });
 }
 
 /**

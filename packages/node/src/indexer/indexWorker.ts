@@ -5,10 +5,8 @@
 // answers each with `indexed` or `failed`. See indexingQueue.ts for the main thread's side.
 
 import { parentPort, workerData } from "node:worker_threads";
-import { decodeWireMessage, FinalizeBlockRecordSchema } from "@qos/types";
 import { open } from "lmdb";
-import { unpackBytes } from "../workerThreads.ts";
-import { indexBlockResults } from "./blockIndexing.ts";
+import { indexPackedBlock } from "./blockIndexing.ts";
 import { createIndexer } from "./indexer.ts";
 import type { FromIndexWorker, IndexWorkerData, ToIndexWorker } from "./indexMessages.ts";
 
@@ -21,13 +19,7 @@ const reply = (m: FromIndexWorker) => port.postMessage(m);
 
 async function indexOne(m: Extract<ToIndexWorker, { kind: "index" }>): Promise<void> {
   try {
-    const record = decodeWireMessage(FinalizeBlockRecordSchema, m.record);
-    if (!record.ok) throw record.error;
-    const { txResults, events } = record.value;
-    await indexBlockResults(indexer, m.height, unpackBytes(m.txs), txResults, events, {
-      txHashes: unpackBytes(m.txHashes),
-      txResultBytes: unpackBytes(m.txResultBytes),
-    });
+    await indexPackedBlock(indexer, m);
     reply({ kind: "indexed", height: m.height });
   } catch (e) {
     reply({

@@ -9,8 +9,8 @@ import type { Worker } from "node:worker_threads";
 import type { Block } from "@qos/types";
 import type { BlockResults } from "../blockResults.ts";
 import type { Logger } from "../logger.ts";
-import { packBytes, packedTransfer, startBuiltWorker } from "../workerThreads.ts";
-import { indexBlockResults } from "./blockIndexing.ts";
+import { packBytes, startBuiltWorker } from "../workerThreads.ts";
+import { indexBlockResults, indexPackedBlock } from "./blockIndexing.ts";
 import type { Indexer } from "./indexer.ts";
 import type { FromIndexWorker, IndexWorkerData, ToIndexWorker } from "./indexMessages.ts";
 
@@ -39,6 +39,16 @@ interface Queued {
   readonly done: () => void;
 }
 
+/**
+ * A block sent to the worker and not yet answered: its message (packed bytes, copied to the
+ * worker, not transferred) is kept to index it here if the worker dies, rather than the block's
+ * decoded results: a few large buffers for the garbage collector instead of an object per event.
+ */
+interface SentBlock {
+  readonly message: Extract<ToIndexWorker, { kind: "index" }>;
+  readonly done: () => void;
+}
+
 const WORKER_FILE = new URL("./indexWorker.js", import.meta.url);
 
 export function createIndexingQueue(
@@ -47,7 +57,7 @@ export function createIndexingQueue(
 ): IndexingQueue {
   const { indexer, logger } = deps;
   /** Blocks sent to the worker and not yet answered, oldest first. */
-  const inFlight: Queued[] = [];
+  const inFlight: SentBlock[] = [];
   /** Main-thread indexing, one block after another. */
   let chain: Promise<void> = Promise.resolve();
   let closing = false;
@@ -76,7 +86,13 @@ export function createIndexingQueue(
     if (worker === null) return;
     worker = null;
     if (!closing) logger.error({ reason }, "index worker stopped; indexing on the main thread");
-    for (const q of inFlight.splice(0)) indexHere(q);
+    for (const q of inFlight.splice(0)) {
+      const height = q.message.height;
+      chain = chain
+        .then(() => indexPackedBlock(indexer, q.message))
+        .catch((e: unknown) => logger.error({ err: e, height: String(height) }, "indexing failed"))
+        .then(q.done);
+    }
     drained?.();
   }
 
@@ -91,9 +107,9 @@ export function createIndexingQueue(
     w.on("message", (m: FromIndexWorker) => {
       if (m.kind === "closed") return;
       const q = inFlight.shift();
-      if (q === undefined || q.height !== m.height) {
+      if (q === undefined || q.message.height !== m.height) {
         if (q !== undefined) inFlight.unshift(q);
-        workerLost(`answer for height ${m.height}, expected ${q?.height ?? "none"}`);
+        workerLost(`answer for height ${m.height}, expected ${q?.message.height ?? "none"}`);
         void w.terminate();
         return;
       }
@@ -118,25 +134,16 @@ export function createIndexingQueue(
           indexHere(q);
           return;
         }
-        const txs = packBytes(block.data?.txs ?? []);
-        const txHashes = packBytes(results.txHashes);
-        const txResultBytes = packBytes(results.txResultBytes);
-        const record = results.recordBytes.slice();
-        const m: ToIndexWorker = {
+        const message = {
           kind: "index",
           height: q.height,
-          txs,
-          txHashes,
-          txResultBytes,
-          record,
-        };
-        inFlight.push(q);
-        worker.postMessage(m, [
-          ...packedTransfer(txs),
-          ...packedTransfer(txHashes),
-          ...packedTransfer(txResultBytes),
-          record.buffer as ArrayBuffer,
-        ]);
+          txs: packBytes(block.data?.txs ?? []),
+          txHashes: packBytes(results.txHashes),
+          txResultBytes: packBytes(results.txResultBytes),
+          record: results.recordBytes,
+        } as const;
+        inFlight.push({ message, done });
+        worker.postMessage(message);
       });
     },
 
