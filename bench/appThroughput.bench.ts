@@ -413,6 +413,13 @@ function rows(label: string, r: { m: Measured; app: QosAppLimit }, v: SecpVerify
     ],
     [
       label,
+      "tx index behind consensus at the end of the load",
+      Number.isNaN(l.indexLagMs) ? "-" : ms(l.indexLagMs),
+      "from the last block's header to `tx` finding its last tx (indexing runs behind commits)",
+      "-",
+    ],
+    [
+      label,
       "committed txs not code 0",
       String(m.outcomes.failed),
       failed === "" ? "-" : failed,

@@ -3,6 +3,7 @@
 // with one call at a time or a websocket with up to `pipeline` calls in flight (as tm-load-test
 // drives CometBFT); commit times from a websocket NewBlock subscription.
 
+import { createHash } from "node:crypto";
 import { Agent, request } from "node:http";
 import { performance } from "node:perf_hooks";
 import { WebSocket } from "ws";
@@ -171,6 +172,12 @@ export interface TxLoadResult {
   readonly toHeight: number;
   /** Clients whose tx source ran dry before the window closed (the figure is then low). */
   readonly clientsOutOfTxs: number;
+  /**
+   * From the header of the last block with txs to its last tx being found by `tx` (the node
+   * indexes committed blocks behind consensus): how far the tx index trailed at the end of the
+   * load. NaN when no block had txs or the node has no index.
+   */
+  readonly indexLagMs: number;
 }
 
 /** A gap between broadcast answers at least this long counts as the node being stalled. */
@@ -263,6 +270,31 @@ export async function blockTxs(rpc: string, height: number): Promise<readonly st
   if (reply.error !== undefined)
     throw new Error(`block ${height}: ${reply.error.message} ${reply.error.data ?? ""}`);
   return reply.result?.block?.data?.txs ?? [];
+}
+
+/** See TxLoadResult.indexLagMs: polls `tx` for the last committed block's last tx. */
+async function indexLag(rpc: string, headers: readonly BlockSeen[]): Promise<number> {
+  for (let i = headers.length - 1; i >= 0; i--) {
+    const h = headers[i] as BlockSeen;
+    const txs = await blockTxs(rpc, h.height);
+    const last = txs[txs.length - 1];
+    if (last === undefined) continue;
+    const hash = createHash("sha256").update(Buffer.from(last, "base64")).digest("base64");
+    const deadline = performance.now() + 120_000;
+    while (performance.now() < deadline) {
+      const res = await fetch(rpc, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tx", params: { hash } }),
+      });
+      const reply = (await res.json()) as { result?: unknown; error?: { data?: string } };
+      if (reply.result !== undefined) return performance.now() - h.at;
+      if (reply.error?.data?.includes("indexing is disabled") === true) return Number.NaN;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    return Number.NaN;
+  }
+  return Number.NaN;
 }
 
 /**
@@ -371,6 +403,7 @@ export async function runTxLoad(opts: TxLoadOptions): Promise<TxLoadResult> {
   }
   sub.close();
   for (const r of rpcs) r.close();
+  const indexLagMs = await indexLag(opts.rpc, headers);
   const blocks: BlockSeen[] = [];
   for (const h of headers) blocks.push({ ...h, txs: await blockTxs(opts.rpc, h.height) });
 
@@ -434,6 +467,7 @@ export async function runTxLoad(opts: TxLoadOptions): Promise<TxLoadResult> {
     },
     latencySamples: latencies.length,
     committedTotal,
+    indexLagMs,
     broadcastRttMs: {
       p50: percentile(rtts, 0.5),
       p99: percentile(rtts, 0.99),

@@ -275,9 +275,10 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
       const { txResults, events } = results;
       metrics.onBlock(block, clock.nowMs());
       // The events are built now, only the kinds some subscription present at commit can take
-      // (as CometBFT publishes at commit), and go out once the block is indexed, so a client
-      // told "committed" (a Tx event, broadcast_tx_commit) finds the tx with `tx` at once
-      // (read-your-writes). Nothing else of the block's results waits for the index.
+      // (CometBFT publishes at commit). The block's own events (NewBlock, NewBlockHeader) go
+      // out now; Tx events once the block is indexed, so a client told "committed" (a Tx
+      // event, broadcast_tx_commit) finds the tx with `tx` at once (read-your-writes). Nothing
+      // else of the block's results waits for the index.
       let busEvents: ReturnType<typeof blockEventsForBus> = [];
       try {
         busEvents = blockEventsForBus(
@@ -289,15 +290,21 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
       } catch (e) {
         logger.error({ err: e, height: String(height) }, "building block events failed");
       }
-      const publish = () => {
+      const publish = (events: typeof busEvents) => {
         try {
-          for (const ev of busEvents) eventBus.publish(ev);
+          for (const ev of events) eventBus.publish(ev);
         } catch (e) {
           logger.error({ err: e, height: String(height) }, "publishing block events failed");
         }
       };
-      if (indexQueue === null) publish();
-      else void indexQueue.index(block, results).then(publish);
+      if (indexQueue === null) {
+        publish(busEvents);
+        return;
+      }
+      const isTx = (ev: (typeof busEvents)[number]) => ev.data.type === "tendermint/event/Tx";
+      publish(busEvents.filter((ev) => !isTx(ev)));
+      const txEvents = busEvents.filter(isTx);
+      void indexQueue.index(block, results).then(() => publish(txEvents));
     }
 
     const consensusOptions = {
