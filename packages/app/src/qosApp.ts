@@ -47,7 +47,7 @@ import {
 } from "./runtime/module.ts";
 import { queryErrorOf } from "./runtime/provenQuery.ts";
 import { createReadRecorder } from "./runtime/queryReads.ts";
-import { SDK_CODESPACE } from "./runtime/sdkErrors.ts";
+import { SDK_CODE, SDK_CODESPACE } from "./runtime/sdkErrors.ts";
 import { createSigCache, type SigCache } from "./runtime/sigCache.ts";
 import {
   createTxRunner,
@@ -404,6 +404,15 @@ export function createQosApp(opts: QosAppOptions, deps: QosAppDeps): QosApp {
     },
 
     async query(req: QueryRequest): Promise<QueryResponse> {
+      if (store.lastCommit.version === 0n) {
+        // Genesis is applied with block 1: there is no committed state to answer from yet.
+        return queryResponse({
+          code: SDK_CODE.invalidHeight,
+          codespace: SDK_CODESPACE,
+          log: "no block is committed yet: the state can be queried once block 1 is (wait a moment and retry)",
+          height: 0n,
+        });
+      }
       let view: ReturnType<AppStateStore["at"]>;
       try {
         view = store.at(req.height === 0n ? undefined : req.height);

@@ -452,6 +452,20 @@ describe("qos app", () => {
     for (const bad of malformed) expect(await process([checked, bad])).toBe("reject");
   });
 
+  it("answers a query before block 1 is committed with a clear error, and from then on", async () => {
+    const h = await startApp({});
+    const ask = () =>
+      h.app.query({ path: "/store/bank/key", data: Uint8Array.of(1), height: 0n, prove: false });
+    const before = await ask();
+    expect(before.code).toBe(26);
+    expect(before.codespace).toBe("sdk");
+    expect(before.log).toMatch(/no block is committed yet/);
+    await h.block([]);
+    const after = await ask();
+    expect(after.code).toBe(0);
+    expect(after.height).toBe(1n);
+  });
+
   it("rejects an invalid genesis with a path in the message", async () => {
     await expect(
       startApp({ bank: { balances: [{ address: "qosacc1bad", coins: [] }] } }),
