@@ -1,6 +1,8 @@
 // @qos/types: byte helpers, QosError/Result, the generated CometBFT v0.38 protobuf types
 // (gen/, from `npm run gen`), Go-faithful createX constructors, CometBFT JSON codecs, and the
-// hand-written protobuf encoders of hot records (protoWire, ExecTxResult).
+// hand-written protobuf encoders of hot records (protoWire, ExecTxResult) and the block record's
+// events decoder.
+export * from "./blockRecordEvents.ts";
 export * from "./bytes.ts";
 export * from "./cometJson/abciJson.ts";
 export * from "./cometJson/blockJson.ts";

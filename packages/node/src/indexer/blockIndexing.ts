@@ -6,6 +6,7 @@ import { sha256 } from "@qos/crypto";
 import type { BlockStore } from "@qos/store";
 import {
   BlockSchema,
+  decodeBlockRecordEvents,
   decodeWireMessage,
   type ExecTxResult,
   encodeExecTxResult,
@@ -15,6 +16,7 @@ import {
 import type { BlockResults } from "../blockResults.ts";
 import type { Logger } from "../logger.ts";
 import { unpackBytes } from "../workerThreads.ts";
+import type { IndexEvent } from "./eventIndex.ts";
 import type { BlockIndexEntry, Indexer } from "./indexer.ts";
 import type { ToIndexWorker } from "./indexMessages.ts";
 
@@ -27,16 +29,35 @@ export function indexBlockResults(
   events: BlockIndexEntry["events"],
   encoded?: Partial<Pick<BlockResults, "txHashes" | "txResultBytes">>,
 ): Promise<void> {
+  return indexTxs(indexer, height, txs, txResults, events, {
+    txHashes: encoded?.txHashes,
+    resultBytes: (i) =>
+      encoded?.txResultBytes?.[i] ?? encodeExecTxResult(txResults[i] as ExecTxResult),
+  });
+}
+
+function indexTxs(
+  indexer: Indexer,
+  height: bigint,
+  txs: readonly Uint8Array[],
+  txResults: readonly { readonly code: number; readonly events: readonly IndexEvent[] }[],
+  events: BlockIndexEntry["events"],
+  encoded: {
+    readonly txHashes: readonly Uint8Array[] | undefined;
+    readonly resultBytes: (index: number) => Uint8Array;
+  },
+): Promise<void> {
   return indexer.indexFinalizedBlock(
     { height, events },
     txs.map((tx, index) => {
-      const r = txResults[index] as ExecTxResult;
+      const r = txResults[index];
+      if (r === undefined) throw new QosError("indexer/invalid", `no result for tx ${index}`);
       return {
         height,
         index,
-        hash: encoded?.txHashes?.[index] ?? sha256(tx),
+        hash: encoded.txHashes?.[index] ?? sha256(tx),
         txBytes: tx,
-        resultBytes: encoded?.txResultBytes?.[index] ?? encodeExecTxResult(r),
+        resultBytes: encoded.resultBytes(index),
         events: r.events,
         code: r.code,
       };
@@ -49,12 +70,19 @@ export async function indexPackedBlock(
   indexer: Indexer,
   m: Extract<ToIndexWorker, { kind: "index" }>,
 ): Promise<void> {
-  const record = decodeWireMessage(FinalizeBlockRecordSchema, m.record);
+  // Only the events and codes are read from the record (by hand: the generated decoder builds
+  // every field of thousands of results); the encoded results come separately.
+  const record = decodeBlockRecordEvents(m.record);
   if (!record.ok) throw record.error;
   const { txResults, events } = record.value;
-  await indexBlockResults(indexer, m.height, unpackBytes(m.txs), txResults, events, {
+  const resultBytes = unpackBytes(m.txResultBytes);
+  await indexTxs(indexer, m.height, unpackBytes(m.txs), txResults, events, {
     txHashes: unpackBytes(m.txHashes),
-    txResultBytes: unpackBytes(m.txResultBytes),
+    resultBytes: (i) => {
+      const b = resultBytes[i];
+      if (b === undefined) throw new QosError("indexer/invalid", `no encoded result for tx ${i}`);
+      return b;
+    },
   });
 }
 
