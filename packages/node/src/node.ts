@@ -290,9 +290,9 @@ export async function startNode(opts: NodeOptions): Promise<RunningNode> {
       } catch (e) {
         logger.error({ err: e, height: String(height) }, "building block events failed");
       }
-      const publish = (events: typeof busEvents) => {
+      const publish = (toSend: typeof busEvents) => {
         try {
-          for (const ev of events) eventBus.publish(ev);
+          for (const ev of toSend) eventBus.publish(ev);
         } catch (e) {
           logger.error({ err: e, height: String(height) }, "publishing block events failed");
         }

@@ -47,11 +47,16 @@ function indexTxs(
     readonly resultBytes: (index: number) => Uint8Array;
   },
 ): Promise<void> {
+  if (txResults.length !== txs.length) {
+    throw new QosError(
+      "INVALID_ENTRY",
+      `block ${height}: ${txs.length} txs but ${txResults.length} results`,
+    );
+  }
   return indexer.indexFinalizedBlock(
     { height, events },
     txs.map((tx, index) => {
-      const r = txResults[index];
-      if (r === undefined) throw new QosError("indexer/invalid", `no result for tx ${index}`);
+      const r = txResults[index] as (typeof txResults)[number];
       return {
         height,
         index,
@@ -75,14 +80,17 @@ export async function indexPackedBlock(
   const record = decodeBlockRecordEvents(m.record);
   if (!record.ok) throw record.error;
   const { txResults, events } = record.value;
+  const txs = unpackBytes(m.txs);
   const resultBytes = unpackBytes(m.txResultBytes);
-  await indexTxs(indexer, m.height, unpackBytes(m.txs), txResults, events, {
+  if (resultBytes.length !== txs.length) {
+    throw new QosError(
+      "INVALID_ENTRY",
+      `block ${m.height}: ${txs.length} txs but ${resultBytes.length} encoded results`,
+    );
+  }
+  await indexTxs(indexer, m.height, txs, txResults, events, {
     txHashes: unpackBytes(m.txHashes),
-    resultBytes: (i) => {
-      const b = resultBytes[i];
-      if (b === undefined) throw new QosError("indexer/invalid", `no encoded result for tx ${i}`);
-      return b;
-    },
+    resultBytes: (i) => resultBytes[i] as Uint8Array,
   });
 }
 

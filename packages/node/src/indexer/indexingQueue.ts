@@ -32,13 +32,6 @@ export interface IndexingQueueOptions {
   readonly workerFile?: URL;
 }
 
-interface Queued {
-  readonly height: bigint;
-  readonly block: Block;
-  readonly results: BlockResults;
-  readonly done: () => void;
-}
-
 /**
  * A block sent to the worker and not yet answered: its message (packed bytes, copied to the
  * worker, not transferred) is kept to index it here if the worker dies, rather than the block's
@@ -65,20 +58,12 @@ export function createIndexingQueue(
   let exited: Promise<void> = Promise.resolve();
   let drained: (() => void) | null = null;
 
-  function indexHere(q: Queued): void {
+  /** Indexes a block on the main thread, after the ones queued here before it. */
+  function indexHere(height: bigint, work: () => Promise<void>, done: () => void): void {
     chain = chain
-      .then(() =>
-        indexBlockResults(
-          indexer,
-          q.height,
-          q.block.data?.txs ?? [],
-          q.results.txResults,
-          q.results.events,
-          q.results,
-        ),
-      )
-      .catch((e: unknown) => logger.error({ err: e, height: String(q.height) }, "indexing failed"))
-      .then(q.done);
+      .then(work)
+      .catch((e: unknown) => logger.error({ err: e, height: String(height) }, "indexing failed"))
+      .then(done);
   }
 
   /** The worker is gone: what it had not answered is indexed here, in order. */
@@ -87,11 +72,7 @@ export function createIndexingQueue(
     worker = null;
     if (!closing) logger.error({ reason }, "index worker stopped; indexing on the main thread");
     for (const q of inFlight.splice(0)) {
-      const height = q.message.height;
-      chain = chain
-        .then(() => indexPackedBlock(indexer, q.message))
-        .catch((e: unknown) => logger.error({ err: e, height: String(height) }, "indexing failed"))
-        .then(q.done);
+      indexHere(q.message.height, () => indexPackedBlock(indexer, q.message), q.done);
     }
     drained?.();
   }
@@ -129,14 +110,20 @@ export function createIndexingQueue(
   return {
     index(block, results) {
       return new Promise<void>((done) => {
-        const q: Queued = { height: block.header?.height ?? 0n, block, results, done };
+        const height = block.header?.height ?? 0n;
         if (worker === null) {
-          indexHere(q);
+          const txs = block.data?.txs ?? [];
+          indexHere(
+            height,
+            () =>
+              indexBlockResults(indexer, height, txs, results.txResults, results.events, results),
+            done,
+          );
           return;
         }
         const message = {
           kind: "index",
-          height: q.height,
+          height,
           txs: packBytes(block.data?.txs ?? []),
           txHashes: packBytes(results.txHashes),
           txResultBytes: packBytes(results.txResultBytes),
